@@ -1,0 +1,96 @@
+#pragma once
+/* One interface over the per-job cgroup backends: cgroup v2 (unified, or a
+ * delegated subtree owned by the user) and cgroup v1 (memory, pids, cpuacct
+ * hierarchies), or none (rlimits). Only cgroup.c knows the two backends
+ * (cgroup-v1.c, cgroup-v2.c). Every path is under a root given as a
+ * parameter so the unit tests run both versions against a fake tree. */
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "err.h"
+
+enum cg_backend {
+	CG_BACKEND_NONE = 0, /* no usable cgroup: rlimits only */
+	CG_BACKEND_V2 = 1,
+	CG_BACKEND_V2_DELEGATED = 2,
+	CG_BACKEND_V1 = 3,
+};
+
+/* Where job cgroups are made: chosen once per process. */
+struct cg_root;
+
+/* Options for the choice. fs_root: the cgroup mount ("/sys/fs/cgroup").
+ * self_cgroup: a file in /proc/self/cgroup's format. mounts: a file in
+ * /proc/self/mountinfo's format, or NULL to look only at fs_root's layout.
+ * parent: the operator's --cgroup-parent (relative to each hierarchy), or NULL
+ * for "the cgroup judgebox runs in". force: NULL (auto), "v2", "v1", "none". */
+struct cg_options {
+	const char *fs_root;
+	const char *self_cgroup;
+	const char *mounts;
+	const char *parent;
+	const char *force;
+};
+
+/* Probe and choose a backend. Never fails for lack of cgroups (that picks
+ * CG_BACKEND_NONE, with the reason kept for cg_describe); fails for an
+ * explicit --cgroup-parent or force that cannot be honoured. */
+int cg_root_open(const struct cg_options *opt, struct cg_root **ret, struct jb_err *err);
+void cg_root_free(struct cg_root *root);
+enum cg_backend cg_root_backend(const struct cg_root *root);
+const char *cg_backend_name(enum cg_backend b); /* "cgroup v2", "cgroup v1", ... */
+/* Several lines: backend, why it was chosen, the paths used. */
+int cg_root_describe(const struct cg_root *root, char *buf, size_t n);
+
+/* One job's cgroup(s). */
+struct cg;
+
+/* Create a fresh cgroup named name under the root's parent (all v1
+ * hierarchies at once). Nothing is left behind on failure. */
+int cg_create(struct cg_root *root, const char *name, struct cg **ret, struct jb_err *err);
+
+/* memory limit (swap off: memsw/swap.max equal or 0) and pids.max. */
+int cg_set_limits(struct cg *cg, uint64_t memory_bytes, uint32_t pids_max, struct jb_err *err);
+
+/* Move a process into the job's cgroup(s). */
+int cg_attach(struct cg *cg, pid_t pid, struct jb_err *err);
+
+struct cg_cpu {
+	uint64_t usage_us;
+	uint64_t user_us;
+	uint64_t system_us;
+};
+/* Read CPU usage through descriptors opened at cg_create: only pread, no
+ * allocation, so the program's process may call it just before exec. */
+int cg_read_cpu(const struct cg *cg, struct cg_cpu *ret);
+
+struct cg_stats {
+	struct cg_cpu cpu;
+	uint64_t memory_peak_bytes;
+	uint64_t oom_kills;	   /* times the OOM killer acted in the cgroup */
+	bool memory_peak_exact;	   /* false when the peak is a best effort */
+	uint64_t pids_max_hits;	   /* fork failures at pids.max, where known */
+};
+int cg_read_stats(const struct cg *cg, struct cg_stats *ret, struct jb_err *err);
+
+/* Kill every task (cgroup.kill on v2; freeze, kill, thaw on v1). */
+int cg_kill_all(struct cg *cg, struct jb_err *err);
+
+/* Kill what is left, remove the cgroup(s), free. NULL is a no-op. */
+void cg_destroy(struct cg *cg);
+static inline void cg_destroyp(struct cg **cg)
+{
+	if (*cg)
+		cg_destroy(*cg);
+}
+
+/* Host directories of the job's cgroup, for a read-only view inside the box:
+ * v2: one entry (mount at /sys/fs/cgroup); v1: one per hierarchy with its
+ * controller name ("memory", "pids", "cpu,cpuacct"). Returns the count. */
+struct cg_view {
+	const char *name; /* "" for v2, else the hierarchy's mount name */
+	const char *path; /* absolute host path of the job's cgroup in it */
+};
+size_t cg_views(const struct cg *cg, struct cg_view *ret, size_t max);

@@ -1,0 +1,58 @@
+#pragma once
+/* Policies turned into seccomp filters, loaded in the program's process, and
+ * the decision taken for a call the filter hands to the listener (init).
+ *
+ * Filter shape: calls a policy allows return SECCOMP_RET_ALLOW in the BPF
+ * itself (cheap, cacheable by the kernel). Every other call, every call of a
+ * foreign ABI (i386 via int 0x80, x32) and every always-forbidden call returns
+ * SECCOMP_RET_USER_NOTIF: init, the listener, asks sc_decide() what to do:
+ * answer with an errno (listed in Verdict.denied_syscalls) or end the job
+ * with SYSCALL_VIOLATION naming the call. The program stays blocked in the
+ * call until init answers, so it can neither hide nor outlive the report. */
+#include <linux/filter.h>
+#include <linux/seccomp.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "err.h"
+
+enum sc_action {
+	SC_ACTION_ALLOW = 0, /* let the call run (never seen by init in practice) */
+	SC_ACTION_ERRNO = 1, /* fail it with *ret_errno, the job goes on */
+	SC_ACTION_KILL = 2,  /* SYSCALL_VIOLATION */
+};
+
+struct sc_filter;
+
+/* The compiled filter of policy NAME ("" = "default"), built once per process
+ * and cached; the result is owned by the cache (freed by sc_cache_clear).
+ * An unknown name or a broken policy is JB_ERR_INVALID with FILE:LINE text. */
+int sc_filter_get(const char *name, const struct sc_filter **ret, struct jb_err *err);
+
+/* Free every cached filter (tests, valgrind). */
+void sc_cache_clear(void);
+
+/* The BPF program to install. */
+const struct sock_fprog *sc_filter_prog(const struct sc_filter *f);
+
+/* Install prog on the calling thread with SECCOMP_FILTER_FLAG_NEW_LISTENER.
+ * Requires no_new_privs. Returns the listener fd (close-on-exec) or -errno.
+ * Raw syscall: safe between fork and exec. */
+int sc_install(const struct sock_fprog *prog);
+
+/* What to do with a notified call: pure, no allocation (runs in init). */
+enum sc_action sc_decide(const struct sc_filter *f, const struct seccomp_data *d,
+			 int *ret_errno);
+
+/* Name of the call (e.g. "ptrace", "i386:mount", "x32:read", "syscall#999")
+ * written to buf (size n), which is returned. */
+const char *sc_syscall_name(uint32_t arch, int nr, char *buf, size_t n);
+
+/* `judgebox policy check FILE`: parse FILE (and what it includes). Returns 0
+ * when valid, -EINVAL when not, with *ret_report (malloc'ed) holding every
+ * error as "FILE:LINE:COL: message" lines; other failures fill err. */
+int sc_policy_check_file(const char *path, char **ret_report, struct jb_err *err);
+
+/* `judgebox policy show NAME`: the resolved rules (includes expanded, the
+ * always-forbidden list applied), one per line, malloc'ed in *ret_text. */
+int sc_policy_show(const char *name, char **ret_text, struct jb_err *err);
