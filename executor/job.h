@@ -8,7 +8,7 @@
 
 #include "err.h"
 #include "judgebox.pb-c.h"
-#include "limits.h"
+#include "lim.h"
 
 /* What the operator allows; borrowed by job_decode, not copied. */
 struct job_config {

@@ -1,5 +1,6 @@
 #pragma once
-/* Resource limits: defaults for 0, operator ceilings, parsing of sizes and
+/* Resource limits (file named lim.h, not limits.h, so that it can never
+ * shadow the system <limits.h> that gcc reaches through #include_next): defaults for 0, operator ceilings, parsing of sizes and
  * times, and the rlimits applied in the program's process before exec. */
 #include <stdbool.h>
 #include <stdint.h>
