@@ -11,6 +11,7 @@
  * call until init answers, so it can neither hide nor outlive the report. */
 #include <linux/filter.h>
 #include <linux/seccomp.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -40,9 +41,13 @@ const struct sock_fprog *sc_filter_prog(const struct sc_filter *f);
  * Raw syscall: safe between fork and exec. */
 int sc_install(const struct sock_fprog *prog);
 
-/* What to do with a notified call: pure, no allocation (runs in init). */
+/* What to do with a notified call: pure, no allocation (runs in init).
+ * Policies that forbid exec still need the program's own first execve: the
+ * filter notifies execve/execveat and, while first_exec_pending is true,
+ * sc_decide answers SC_ACTION_ALLOW (init replies CONTINUE and then clears
+ * the flag); afterwards it answers SC_ACTION_KILL. */
 enum sc_action sc_decide(const struct sc_filter *f, const struct seccomp_data *d,
-			 int *ret_errno);
+			 bool first_exec_pending, int *ret_errno);
 
 /* Name of the call (e.g. "ptrace", "i386:mount", "x32:read", "syscall#999")
  * written to buf (size n), which is returned. */
