@@ -14,6 +14,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "acct.h"
 #include "init.h"
 #include "ns.h"
 #include "seccomp.h"
@@ -446,7 +447,9 @@ static void read_output(struct sup *s, struct run *r, struct outbuf *o)
 static uint64_t cpu_used_us(const struct run *r)
 {
 	struct cg_cpu now;
-	if (!r->cg || !__atomic_load_n(&r->rep->cpu_base_valid, __ATOMIC_ACQUIRE) ||
+	if (!r->cg)
+		return acct_tree_cpu_us("/proc", r->pid);
+	if ( !__atomic_load_n(&r->rep->cpu_base_valid, __ATOMIC_ACQUIRE) ||
 	    cg_read_cpu(r->cg, &now) < 0)
 		return 0;
 	return now.usage_us > r->rep->cpu_base.usage_us ? now.usage_us - r->rep->cpu_base.usage_us
@@ -477,7 +480,7 @@ static void check_running(struct sup *s, struct run *r, uint64_t now)
 	uint64_t step = (limit - used) / s->ncpu;
 	if (step < 1000)
 		step = 1000;
-	if (r->cg && now + step < next)
+	if (now + step < next)
 		next = now + step;
 	r->next_check_us = next;
 }
