@@ -175,6 +175,11 @@ static __attribute__((noreturn)) void child_main(const struct init_ctx *ctx, int
 {
 	struct jb_err err = {0};
 	struct init_report *rep = ctx->report;
+	/* The supervisor ignores SIGPIPE and blocks some signals; exec keeps
+	 * both, so give the program the defaults a shell would. */
+	for (int sig = 1; sig < NSIG; sig++)
+		if (sig != SIGKILL && sig != SIGSTOP)
+			(void) signal(sig, SIG_DFL); /* EINVAL for glibc's reserved ones */
 	sigset_t none;
 	sigemptyset(&none);
 	sigprocmask(SIG_SETMASK, &none, NULL);

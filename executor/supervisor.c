@@ -317,6 +317,19 @@ Judgebox__Verdict *sup_verdict_error(Judgebox__Status status, const char *id, ui
 	return v;
 }
 
+Judgebox__Verdict *sup_verdict_invalid(const uint8_t *buf, size_t len, uint64_t seq,
+				       const struct jb_err *err)
+{
+	Judgebox__Job *pb = judgebox__job__unpack(NULL, len, buf);
+	Judgebox__Verdict *v = sup_verdict_error(err->kind == JB_ERR_INVALID
+							 ? JUDGEBOX__STATUS__INVALID_JOB
+							 : JUDGEBOX__STATUS__INTERNAL_ERROR,
+						 pb ? pb->id : "", seq, err->msg, NULL);
+	if (pb)
+		judgebox__job__free_unpacked(pb, NULL);
+	return v;
+}
+
 void sup_verdict_free(Judgebox__Verdict *v)
 {
 	if (!v)
@@ -799,10 +812,7 @@ static void stream_start_jobs(struct sup *s, struct stream *st)
 		}
 		struct job *job = NULL;
 		if (job_decode(buf, len, &s->cfg.job, &job, &err) < 0) {
-			Judgebox__Status status = err.kind == JB_ERR_INVALID
-							  ? JUDGEBOX__STATUS__INVALID_JOB
-							  : JUDGEBOX__STATUS__INTERNAL_ERROR;
-			deliver(s, sup_verdict_error(status, "", seq, err.msg, NULL));
+			deliver(s, sup_verdict_invalid(buf, len, seq, &err));
 			continue;
 		}
 		run_start(s, (unsigned) slot, job, seq);
