@@ -320,6 +320,15 @@ int cg_read_cpu(const struct cg *cg, struct cg_cpu *ret)
 	return cg->root->ops->read_cpu(cg, ret);
 }
 
+size_t cg_cpu_fds(const struct cg *cg, int *ret, size_t max)
+{
+	size_t n = 0;
+	for (size_t i = 0; i < CG_CPU_FDS && n < max; i++)
+		if (cg->cpu_fd[i] >= 0)
+			ret[n++] = cg->cpu_fd[i];
+	return n;
+}
+
 int cg_read_stats(const struct cg *cg, struct cg_stats *ret, struct jb_err *err)
 {
 	*ret = (struct cg_stats){0};
