@@ -757,7 +757,8 @@ static int merge_files(struct policy *p, struct policy *const *incs, size_t n, s
 	p->files = f;
 	p->file = f[0];
 	for (size_t i = 0; i < n; i++) {
-		memcpy(f + p->nfiles, incs[i]->files, incs[i]->nfiles * sizeof(*f));
+		if (incs[i]->nfiles > 0)
+			memcpy(f + p->nfiles, incs[i]->files, incs[i]->nfiles * sizeof(*f));
 		p->nfiles += incs[i]->nfiles;
 		incs[i]->nfiles = 0;
 	}
@@ -795,7 +796,8 @@ static int merge(struct policy *p, struct policy *const *incs, size_t n, struct 
 	r = merge_files(p, incs, n, err);
 	if (r < 0)
 		return r;
-	memcpy(out + m, p->rules, p->nrules * sizeof(*out));
+	if (p->nrules > 0)
+		memcpy(out + m, p->rules, p->nrules * sizeof(*out));
 	free(p->rules);
 	p->rules = TAKE_PTR(out);
 	p->nrules = m + p->nrules;

@@ -315,6 +315,17 @@ static void test_cache(void)
 				   "/nonexistent:/also-not)") == 0,
 	   "unknown policy: %s", err.msg);
 	unsetenv("JB_POLICY_PATH");
+	const char *src = getenv("JB_SOURCE_DIR");
+	char dir[4096];
+	snprintf(dir, sizeof(dir), "%s/tests/policy", src ? src : ".");
+	setenv("JB_POLICY_PATH", dir, 1);
+	jb_err_clear(&err);
+	r = sc_filter_get("duplicate", &f, &err);
+	ok(!src || (r == -EINVAL && err.kind == JB_ERR_INVALID &&
+		    strcmp(err.msg, "policy: duplicate.policy:5:7: second rule for 'write'\n"
+				    "duplicate.policy:3:12: first rule is here") == 0),
+	   "a broken policy is INVALID with both places: %s", err.msg);
+	unsetenv("JB_POLICY_PATH");
 	jb_err_clear(&err);
 	r = sc_filter_get("../etc/passwd", &f, &err);
 	ok(r == -EINVAL && strcmp(err.msg, "policy: bad policy name '../etc/passwd'") == 0,
@@ -718,70 +729,71 @@ static void b_forbidden(int out)
 	syscall(forbidden_nr, -1L, 1L, 0L, 0L, 0L, 0L);
 }
 
+static const struct {
+	long nr;
+	const char *name;
+} forbidden[] = {
+	{__NR_ptrace, "ptrace"},
+	{__NR_process_vm_readv, "process_vm_readv"},
+	{__NR_process_vm_writev, "process_vm_writev"},
+	{__NR_mount, "mount"},
+	{__NR_umount2, "umount2"},
+	{__NR_pivot_root, "pivot_root"},
+	{__NR_move_mount, "move_mount"},
+	{__NR_open_tree, "open_tree"},
+	{__NR_fsopen, "fsopen"},
+	{__NR_fsmount, "fsmount"},
+	{__NR_fsconfig, "fsconfig"},
+	{__NR_fspick, "fspick"},
+	{__NR_mount_setattr, "mount_setattr"},
+	{__NR_unshare, "unshare"},
+	{__NR_setns, "setns"},
+	{__NR_bpf, "bpf"},
+	{__NR_keyctl, "keyctl"},
+	{__NR_add_key, "add_key"},
+	{__NR_request_key, "request_key"},
+	{__NR_kexec_load, "kexec_load"},
+	{__NR_kexec_file_load, "kexec_file_load"},
+	{__NR_init_module, "init_module"},
+	{__NR_finit_module, "finit_module"},
+	{__NR_delete_module, "delete_module"},
+	{__NR_reboot, "reboot"},
+	{__NR_swapon, "swapon"},
+	{__NR_swapoff, "swapoff"},
+	{__NR_open_by_handle_at, "open_by_handle_at"},
+	{__NR_name_to_handle_at, "name_to_handle_at"},
+	{__NR_clock_settime, "clock_settime"},
+	{__NR_clock_adjtime, "clock_adjtime"},
+	{__NR_adjtimex, "adjtimex"},
+	{__NR_settimeofday, "settimeofday"},
+	{__NR_acct, "acct"},
+	{__NR_quotactl, "quotactl"},
+	{__NR_syslog, "syslog"},
+	{__NR_iopl, "iopl"},
+	{__NR_ioperm, "ioperm"},
+	{__NR_chroot, "chroot"},
+};
+
 static void test_always_forbidden(void)
 {
-	static const struct {
-		long nr;
-		const char *name;
-	} c[] = {
-		{__NR_ptrace, "ptrace"},
-		{__NR_process_vm_readv, "process_vm_readv"},
-		{__NR_process_vm_writev, "process_vm_writev"},
-		{__NR_mount, "mount"},
-		{__NR_umount2, "umount2"},
-		{__NR_pivot_root, "pivot_root"},
-		{__NR_move_mount, "move_mount"},
-		{__NR_open_tree, "open_tree"},
-		{__NR_fsopen, "fsopen"},
-		{__NR_fsmount, "fsmount"},
-		{__NR_fsconfig, "fsconfig"},
-		{__NR_fspick, "fspick"},
-		{__NR_mount_setattr, "mount_setattr"},
-		{__NR_unshare, "unshare"},
-		{__NR_setns, "setns"},
-		{__NR_bpf, "bpf"},
-		{__NR_keyctl, "keyctl"},
-		{__NR_add_key, "add_key"},
-		{__NR_request_key, "request_key"},
-		{__NR_kexec_load, "kexec_load"},
-		{__NR_kexec_file_load, "kexec_file_load"},
-		{__NR_init_module, "init_module"},
-		{__NR_finit_module, "finit_module"},
-		{__NR_delete_module, "delete_module"},
-		{__NR_reboot, "reboot"},
-		{__NR_swapon, "swapon"},
-		{__NR_swapoff, "swapoff"},
-		{__NR_open_by_handle_at, "open_by_handle_at"},
-		{__NR_name_to_handle_at, "name_to_handle_at"},
-		{__NR_clock_settime, "clock_settime"},
-		{__NR_clock_adjtime, "clock_adjtime"},
-		{__NR_adjtimex, "adjtimex"},
-		{__NR_settimeofday, "settimeofday"},
-		{__NR_acct, "acct"},
-		{__NR_quotactl, "quotactl"},
-		{__NR_syslog, "syslog"},
-		{__NR_iopl, "iopl"},
-		{__NR_ioperm, "ioperm"},
-		{__NR_chroot, "chroot"},
-	};
 	const char *policies[] = {"default", "ci"};
 	for (size_t p = 0; p < ARRAY_SIZE(policies); p++) {
 		unsigned good = 0;
-		for (size_t i = 0; i < ARRAY_SIZE(c); i++) {
+		for (size_t i = 0; i < ARRAY_SIZE(forbidden); i++) {
 			struct run r;
-			forbidden_nr = c[i].nr;
+			forbidden_nr = forbidden[i].nr;
 			int e = run_in(policies[p], b_forbidden, &r);
 			const struct event *ev = last(&r);
 			bool g = e == 0 && killed(&r) && ev && ev->action == SC_ACTION_KILL &&
-				 strcmp(ev->name, c[i].name) == 0;
+				 strcmp(ev->name, forbidden[i].name) == 0;
 			if (!g)
 				printf("#   %s: %s not killed by name (%s)\n", policies[p],
-				       c[i].name, ev ? ev->name : "-");
+				       forbidden[i].name, ev ? ev->name : "-");
 			good += g;
 		}
-		ok(good == ARRAY_SIZE(c),
+		ok(good == ARRAY_SIZE(forbidden),
 		   "%s: each of %zu always-forbidden calls is killed by name", policies[p],
-		   ARRAY_SIZE(c));
+		   ARRAY_SIZE(forbidden));
 	}
 }
 
