@@ -619,6 +619,18 @@ static const char usage_text[] =
 	"  judgebox info                  the resource backend in use and why\n"
 	"  judgebox --version | --help | COMMAND --help\n";
 
+#ifdef JB_HAVE_REDIS
+#include "redis.h"
+#else
+static int no_redis(int argc, char **argv, int i)
+{
+	fprintf(stderr, "judgebox: %s: this judgebox was built without hiredis "
+			"(install libhiredis-dev and rebuild)\n",
+		argv[1]);
+	return 2;
+}
+#endif
+
 struct command {
 	const char *name;
 	int (*fn)(int argc, char **argv, int i);
@@ -633,6 +645,13 @@ static const struct command commands[] = {
 	{"show", cmd_show, NULL, NULL, 0, 0},
 	{"policy", cmd_policy, NULL, NULL, 0, 0},
 	{"info", cmd_info, exec_flags + 3, NULL, 2 /* the cgroup flags */, 0},
+#ifdef JB_HAVE_REDIS
+	{"worker", redis_worker_main, NULL, NULL, 0, 0},
+	{"submit", redis_submit_main, NULL, NULL, 0, 0},
+#else
+	{"worker", no_redis, NULL, NULL, 0, 0},
+	{"submit", no_redis, NULL, NULL, 0, 0},
+#endif
 };
 
 static int command_help(const struct command *c)
