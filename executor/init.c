@@ -208,7 +208,8 @@ static __attribute__((noreturn)) void child_main(const struct init_ctx *ctx, int
 		rep->cpu_base_valid = cg_read_cpu(ctx->cg, &rep->cpu_base) >= 0;
 	rep->exec_start_us = jb_now_us();
 	rep->exec_started = true;
-	int lfd = sc_install(sc_filter_prog(ctx->filter));
+	struct sock_fprog prog = {.len = rep->bpf_len, .filter = rep->bpf};
+	int lfd = sc_install(&prog);
 	if (lfd < 0) {
 		jb_fail(&err, -lfd, "load the seccomp filter");
 		child_fail(ctx, notify_fd, &err);

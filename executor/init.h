@@ -10,6 +10,7 @@
  * only init and the program's process before exec can write. */
 #include <stdbool.h>
 #include <stdint.h>
+#include <linux/filter.h>
 #include <sys/resource.h>
 
 #include "cgroup.h"
@@ -38,6 +39,10 @@ struct init_report {
 	bool child_failed;	/* the program's process failed before exec */
 	struct jb_err child_err;
 	bool done; /* init finished and the figures are final */
+	/* The seccomp filter, copied here by the supervisor before 'G': it is
+	 * compiled while init sets up, after init was cloned. */
+	unsigned short bpf_len;
+	struct sock_filter bpf[BPF_MAXINSNS];
 };
 
 enum { INIT_MSG_READY = 1, INIT_MSG_FAIL = 2 };

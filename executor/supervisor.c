@@ -294,6 +294,16 @@ static int run_spawn(struct sup *s, struct run *r, unsigned slot, struct jb_err 
 	char m = 'M';
 	if (write(r->ctl_fd, &m, 1) != 1)
 		return jb_fail(err, errno, "start the sandbox's init");
+	/* init is busy with its mounts now: the BPF (a first job's slowest
+	 * step) is built meanwhile, on the other CPU's time. */
+	const struct sock_fprog *prog = NULL;
+	rc = sc_filter_compile(filter, &prog, err);
+	if (rc < 0)
+		return rc;
+	if (prog->len > BPF_MAXINSNS)
+		return jb_fail(err, E2BIG, "seccomp filter of %u instructions", prog->len);
+	memcpy(r->rep->bpf, prog->filter, prog->len * sizeof(*prog->filter));
+	r->rep->bpf_len = prog->len;
 	return 0;
 }
 
