@@ -1,11 +1,673 @@
 #include "cli.h"
 
+#include <fcntl.h>
+#include <limits.h>
+#include <stdbool.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "cgroup.h"
+#include "job.h"
+#include "lim.h"
+#include "seccomp.h"
+#include "supervisor.h"
+#include "util.h"
+
+#define MAX_LIST 4096
+
+/* Everything the flags can say. Globals: the command line is process-wide. */
+static struct {
+	Judgebox__Job job;
+	Judgebox__Limits limits;
+	char *argv[MAX_LIST], *env[MAX_LIST], *collect[MAX_LIST];
+	Judgebox__File *files[MAX_LIST];
+	size_t n_argv, n_env, n_collect, n_files;
+	bool copy, json, stream;
+	unsigned parallel;
+	const char *allowed[64];
+	size_t n_allowed;
+	struct lim ceilings;
+	const char *cgroup_parent, *cgroup_force;
+} arg_;
+
+static int usage_error(const char *fmt, const char *what)
+{
+	fprintf(stderr, "judgebox: ");
+	fprintf(stderr, fmt, what);
+	fprintf(stderr, "\n(see judgebox --help)\n");
+	return -EINVAL;
+}
+
+static int read_host_file(const char *path, ProtobufCBinaryData *ret, bool *ret_exec)
+{
+	_cleanup_close_ int fd = strcmp(path, "-") ? open(path, O_RDONLY | O_CLOEXEC) : dup(0);
+	struct stat st;
+	if (fd < 0 || fstat(fd, &st) < 0) {
+		fprintf(stderr, "judgebox: cannot read '%s': %s\n", path, strerror(errno));
+		return -errno;
+	}
+	size_t cap = S_ISREG(st.st_mode) ? (size_t) st.st_size + 1 : 65536, len = 0;
+	uint8_t *buf = malloc(cap);
+	for (ssize_t n; buf; len += (size_t) n) {
+		if (len == cap && !(buf = realloc(buf, cap *= 2)))
+			break;
+		n = read(fd, buf + len, cap - len);
+		if (n <= 0) {
+			if (n < 0)
+				fprintf(stderr, "judgebox: read '%s': %s\n", path, strerror(errno));
+			break;
+		}
+	}
+	if (!buf)
+		return -ENOMEM;
+	ret->data = buf;
+	ret->len = len;
+	if (ret_exec)
+		*ret_exec = (st.st_mode & 0111) != 0;
+	return 0;
+}
+
+/* Flag handlers: each gets the flag's argument (NULL for switches). */
+typedef int (*flag_fn)(const char *a, void *target);
+
+static int set_string(const char *a, void *t)
+{
+	*(char **) t = (char *) a;
+	return 0;
+}
+
+static int set_size(const char *a, void *t)
+{
+	struct jb_err err = {0};
+	if (lim_parse_size(a, t, &err) < 0)
+		return usage_error("%s", err.msg);
+	return 0;
+}
+
+static int set_seconds(const char *a, void *t)
+{
+	struct jb_err err = {0};
+	if (lim_parse_seconds(a, t, &err) < 0)
+		return usage_error("%s", err.msg);
+	return 0;
+}
+
+static int set_u32(const char *a, void *t)
+{
+	struct jb_err err = {0};
+	uint64_t v;
+	if (lim_parse_uint(a, UINT32_MAX, &v, &err) < 0)
+		return usage_error("%s", err.msg);
+	*(uint32_t *) t = (uint32_t) v;
+	return 0;
+}
+
+static int set_true(const char *a, void *t)
+{
+	*(bool *) t = true;
+	return 0;
+}
+
+static int push(char **list, size_t *n, const char *a)
+{
+	if (*n >= MAX_LIST)
+		return usage_error("too many list entries at '%s'", a);
+	list[(*n)++] = (char *) a;
+	return 0;
+}
+
+static int add_env(const char *a, void *t)
+{
+	return push(arg_.env, &arg_.n_env, a);
+}
+
+static int add_collect(const char *a, void *t)
+{
+	return push(arg_.collect, &arg_.n_collect, a);
+}
+
+static int add_allowed(const char *a, void *t)
+{
+	if (arg_.n_allowed >= ARRAY_SIZE(arg_.allowed))
+		return usage_error("too many --allow-rootfs at '%s'", a);
+	char *canon = realpath(a, NULL);
+	if (!canon)
+		return usage_error("--allow-rootfs: '%s' does not exist", a);
+	arg_.allowed[arg_.n_allowed++] = canon; /* lives as long as the process */
+	return 0;
+}
+
+static int add_file(const char *a, void *t)
+{
+	const char *colon = strrchr(a, ':');
+	if (!colon || colon == a || !colon[1])
+		return usage_error("--file wants HOSTPATH:BOXPATH, not '%s'", a);
+	if (arg_.n_files >= MAX_LIST)
+		return usage_error("too many --file at '%s'", a);
+	Judgebox__File *f = calloc(1, sizeof(*f));
+	if (!f)
+		return -ENOMEM;
+	judgebox__file__init(f);
+	char *host = strndup(a, (size_t) (colon - a));
+	bool exec = false;
+	int r = host ? read_host_file(host, &f->content, &exec) : -ENOMEM;
+	free(host);
+	if (r < 0) {
+		free(f);
+		return r;
+	}
+	f->path = (char *) colon + 1;
+	f->executable = exec;
+	arg_.files[arg_.n_files++] = f;
+	return 0;
+}
+
+static int set_stdin(const char *a, void *t)
+{
+	return read_host_file(a, &arg_.job.stdin, NULL);
+}
+
+struct flag {
+	const char *name;
+	bool has_arg;
+	flag_fn fn;
+	void *target;
+	const char *help;
+};
+
+#define L(field) (&arg_.limits.field)
+static const struct flag job_flags[] = {
+	{"--id", 1, set_string, &arg_.job.id, "ID      echoed in the verdict"},
+	{"--time", 1, set_seconds, L(cpu_time_ms), "S     CPU time of the whole tree (10)"},
+	{"--wall-time", 1, set_seconds, L(wall_time_ms), "S wall-clock time (2 x cpu + 1)"},
+	{"--memory", 1, set_size, L(memory_bytes), "SIZE memory of the whole tree (256M)"},
+	{"--processes", 1, set_u32, L(processes), "N tasks alive at once (64)"},
+	{"--output-limit", 1, set_size, L(output_bytes), "SIZE stdout and stderr cap, each (16M)"},
+	{"--file-size", 1, set_size, L(file_size_bytes), "SIZE largest file written (= box)"},
+	{"--stack", 1, set_size, L(stack_bytes), "SIZE stack (= memory)"},
+	{"--open-files", 1, set_u32, L(open_files), "N open descriptors (256)"},
+	{"--box-size", 1, set_size, L(box_bytes), "SIZE writable /box and /tmp (64M)"},
+	{"--policy", 1, set_string, &arg_.job.policy, "NAME seccomp policy (default)"},
+	{"--stdin", 1, set_stdin, NULL, "FILE the program's stdin ('-' = ours)"},
+	{"--env", 1, add_env, NULL, "K=V   environment entry (repeatable)"},
+	{"--file", 1, add_file, NULL, "HOST:BOX place a host file in /box (repeatable)"},
+	{"--rootfs", 1, set_string, &arg_.job.rootfs, "DIR read-only root filesystem"},
+	{"--collect", 1, add_collect, NULL, "BOXPATH return this file (repeatable)"},
+	{"--copy", 0, set_true, &arg_.copy, "       PROG is a host file copied in"},
+	{"--json", 0, set_true, &arg_.json, "       (run) print the verdict as JSON"},
+};
+
+#define C(field) (&arg_.ceilings.field)
+static const struct flag exec_flags[] = {
+	{"--stream", 0, set_true, &arg_.stream, "         delimited Jobs in, Verdicts out"},
+	{"--parallel", 1, set_u32, &arg_.parallel, "N     jobs at once (--stream)"},
+	{"--allow-rootfs", 1, add_allowed, NULL, "DIR Jobs may name DIR as rootfs"},
+	{"--cgroup-parent", 1, set_string, &arg_.cgroup_parent, "P job cgroups go under P"},
+	{"--cgroup", 1, set_string, &arg_.cgroup_force, "v2|v1|none force a backend"},
+	{"--max-time", 1, set_seconds, C(cpu_time_ms), "S     ceiling for limits.cpu_time_ms"},
+	{"--max-wall-time", 1, set_seconds, C(wall_time_ms), "S ceiling for wall time"},
+	{"--max-memory", 1, set_size, C(memory_bytes), "SIZE ceiling for memory"},
+	{"--max-processes", 1, set_u32, C(processes), "N ceiling for processes"},
+	{"--max-output", 1, set_size, C(output_bytes), "SIZE ceiling for output"},
+	{"--max-file-size", 1, set_size, C(file_size_bytes), "SIZE ceiling for file size"},
+	{"--max-stack", 1, set_size, C(stack_bytes), "SIZE ceiling for stack"},
+	{"--max-open-files", 1, set_u32, C(open_files), "N ceiling for open files"},
+	{"--max-box-size", 1, set_size, C(box_bytes), "SIZE ceiling for box size"},
+};
+
+static const struct flag *find_flag(const struct flag *t, size_t n, const char *name)
+{
+	for (size_t i = 0; i < n; i++)
+		if (!strcmp(t[i].name, name))
+			return &t[i];
+	return NULL;
+}
+
+/* Parse argv[*i..] against up to two tables, stopping at "--" or the first
+ * non-flag. Accepts "--flag value" and "--flag=value". */
+static int parse_flags(int argc, char **argv, int *i, const struct flag *t1, size_t n1,
+		       const struct flag *t2, size_t n2)
+{
+	for (; *i < argc; (*i)++) {
+		char *a = argv[*i];
+		if (!strcmp(a, "--")) {
+			(*i)++;
+			return 0;
+		}
+		if (strncmp(a, "--", 2))
+			return 0;
+		char name[64];
+		const char *eq = strchr(a, '=');
+		snprintf(name, sizeof(name), "%.*s", (int) (eq ? eq - a : (long) strlen(a)), a);
+		const struct flag *f = find_flag(t1, n1, name);
+		if (!f && t2)
+			f = find_flag(t2, n2, name);
+		if (!f)
+			return usage_error("unknown flag '%s'", a);
+		const char *val = eq ? eq + 1 : NULL;
+		if (f->has_arg && !val) {
+			if (*i + 1 >= argc)
+				return usage_error("flag '%s' needs a value", a);
+			val = argv[++*i];
+		} else if (!f->has_arg && val) {
+			return usage_error("flag '%s' takes no value", name);
+		}
+		int r = f->fn(val, f->target);
+		if (r < 0)
+			return r;
+	}
+	return 0;
+}
+
+static void print_flags(const struct flag *t, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		fprintf(stdout, "  %s %s\n", t[i].name, t[i].help);
+}
+
+/* The Job the flags describe, packed (run and job). PROG and ARGS start at
+ * argv[i]. */
+static int pack_job(int argc, char **argv, int i, uint8_t **ret, size_t *ret_len)
+{
+	if (i >= argc)
+		return usage_error("%s", "a program is needed after the flags ('-- PROG ARGS')");
+	for (int k = i; k < argc; k++)
+		if (push(arg_.argv, &arg_.n_argv, argv[k]) < 0)
+			return -EINVAL;
+	Judgebox__Job *j = &arg_.job;
+	if (arg_.copy) {
+		int r = read_host_file(argv[i], &j->executable, NULL);
+		if (r < 0)
+			return r;
+	}
+	j->argv = arg_.argv;
+	j->n_argv = arg_.n_argv;
+	j->env = arg_.env;
+	j->n_env = arg_.n_env;
+	j->collect = arg_.collect;
+	j->n_collect = arg_.n_collect;
+	j->files = arg_.files;
+	j->n_files = arg_.n_files;
+	j->limits = &arg_.limits;
+	size_t len = judgebox__job__get_packed_size(j);
+	uint8_t *buf = malloc(len ? len : 1);
+	if (!buf)
+		return -ENOMEM;
+	judgebox__job__pack(j, buf);
+	*ret = buf;
+	*ret_len = len;
+	return 0;
+}
+
+static void free_job_args(void)
+{
+	free(arg_.job.executable.data);
+	free(arg_.job.stdin.data);
+	for (size_t i = 0; i < arg_.n_files; i++) {
+		free(arg_.files[i]->content.data);
+		free(arg_.files[i]);
+	}
+}
+
+static void init_args(void)
+{
+	judgebox__job__init(&arg_.job);
+	judgebox__limits__init(&arg_.limits);
+	lim_ceilings_default(&arg_.ceilings);
+	arg_.parallel = 1;
+}
+
+static int open_cgroups(struct cg_root **ret)
+{
+	struct cg_options o = {.fs_root = "/sys/fs/cgroup",
+			       .self_cgroup = "/proc/self/cgroup",
+			       .mounts = "/proc/self/mountinfo",
+			       .parent = arg_.cgroup_parent,
+			       .force = arg_.cgroup_force};
+	struct jb_err err = {0};
+	if (cg_root_open(&o, ret, &err) < 0) {
+		fprintf(stderr, "judgebox: cgroups: %s\n", err.msg);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static int make_sup(struct cg_root *cg, struct sup **ret)
+{
+	struct sup_config c = {.job = {.ceilings = arg_.ceilings,
+				       .allowed_rootfs = arg_.allowed,
+				       .n_allowed_rootfs = arg_.n_allowed},
+			       .cg_root = cg,
+			       .parallel = arg_.parallel,
+			       .host_uid_base = 60000};
+	struct jb_err err = {0};
+	if (sup_new(&c, ret, &err) < 0) {
+		fprintf(stderr, "judgebox: %s\n", err.msg);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/* Decode and run one packed Job; an undecodable one gets its verdict. */
+static Judgebox__Verdict *run_packed(struct sup *s, const uint8_t *buf, size_t len,
+				     const struct job_config *cfg)
+{
+	struct job *job = NULL;
+	struct jb_err err = {0};
+	if (job_decode(buf, len, cfg, &job, &err) < 0)
+		return sup_verdict_error(err.kind == JB_ERR_INVALID
+						 ? JUDGEBOX__STATUS__INVALID_JOB
+						 : JUDGEBOX__STATUS__INTERNAL_ERROR,
+					 "", 0, err.msg, NULL);
+	return sup_run(s, job);
+}
+
+static int write_verdict_pb(const Judgebox__Verdict *v)
+{
+	uint8_t *buf = NULL;
+	size_t len = 0;
+	struct jb_err err = {0};
+	int r = job_verdict_pack(v, &buf, &len, &err);
+	if (r >= 0)
+		r = jb_write_all(1, buf, len);
+	free(buf);
+	if (r < 0)
+		fprintf(stderr, "judgebox: write the verdict: %s\n", strerror(-r));
+	return r;
+}
+
+static void print_summary(const Judgebox__Verdict *v)
+{
+	fprintf(stderr,
+		"judgebox: %s exit=%d signal=%d cpu=%.3fs wall=%.3fs memory=%.1fMiB%s%s%s\n",
+		job_status_name(v->status), v->exit_code, v->signal, v->cpu_time_us / 1e6,
+		v->wall_time_us / 1e6, v->memory_peak_bytes / 1048576.0,
+		v->syscall[0] ? " syscall=" : "", v->syscall, "");
+	if (v->message[0])
+		fprintf(stderr, "judgebox: %s\n", v->message);
+}
+
+static int cmd_run(int argc, char **argv, int i)
+{
+	int r = parse_flags(argc, argv, &i, job_flags, ARRAY_SIZE(job_flags), exec_flags,
+			    ARRAY_SIZE(exec_flags));
+	uint8_t *buf = NULL;
+	size_t len = 0;
+	if (r >= 0)
+		r = pack_job(argc, argv, i, &buf, &len);
+	/* `run --rootfs DIR` is the operator's own choice: allowed. */
+	if (r >= 0 && arg_.job.rootfs && arg_.job.rootfs[0])
+		r = add_allowed(arg_.job.rootfs, NULL);
+	struct cg_root *cg = NULL;
+	struct sup *s = NULL;
+	if (r >= 0)
+		r = open_cgroups(&cg);
+	if (r >= 0)
+		r = make_sup(cg, &s);
+	if (r < 0) {
+		free(buf);
+		free_job_args();
+		cg_root_free(cg);
+		return 2;
+	}
+	struct job_config cfg = {arg_.ceilings, arg_.allowed, arg_.n_allowed};
+	Judgebox__Verdict *v = run_packed(s, buf, len, &cfg);
+	free(buf);
+	free_job_args();
+	int rc = 0;
+	if (arg_.json) {
+		rc = job_verdict_json(v, stdout) < 0 || fflush(stdout) ? 1 : 0;
+	} else {
+		(void) jb_write_all(1, v->stdout.data, v->stdout.len);
+		(void) jb_write_all(2, v->stderr.data, v->stderr.len);
+		print_summary(v);
+		rc = v->status == JUDGEBOX__STATUS__OK ? 0 : 1;
+	}
+	sup_verdict_free(v);
+	sup_free(s);
+	sc_cache_clear();
+	cg_root_free(cg);
+	return rc;
+}
+
+static int cmd_job(int argc, char **argv, int i)
+{
+	int r = parse_flags(argc, argv, &i, job_flags, ARRAY_SIZE(job_flags), NULL, 0);
+	uint8_t *buf = NULL;
+	size_t len = 0;
+	if (r >= 0)
+		r = pack_job(argc, argv, i, &buf, &len);
+	if (r >= 0)
+		r = jb_write_all(1, buf, len);
+	free(buf);
+	free_job_args();
+	return r < 0 ? 2 : 0;
+}
+
+/* Read all of fd (single-Job exec, show). */
+static int slurp(int fd, uint8_t **ret, size_t *ret_len)
+{
+	size_t cap = 65536, len = 0;
+	uint8_t *buf = malloc(cap);
+	for (ssize_t n; buf; len += (size_t) n) {
+		if (len == cap) {
+			uint8_t *nb = realloc(buf, cap *= 2);
+			if (!nb)
+				break;
+			buf = nb;
+		}
+		n = read(fd, buf + len, cap - len);
+		if (n < 0 && errno == EINTR) {
+			n = 0;
+			continue;
+		}
+		if (n <= 0) {
+			if (n < 0)
+				break;
+			*ret = buf;
+			*ret_len = len;
+			return 0;
+		}
+	}
+	free(buf);
+	return -errno;
+}
+
+static int cmd_exec(int argc, char **argv, int i)
+{
+	int r = parse_flags(argc, argv, &i, exec_flags, ARRAY_SIZE(exec_flags), NULL, 0);
+	if (r >= 0 && i < argc)
+		r = usage_error("unexpected argument '%s'", argv[i]);
+	struct cg_root *cg = NULL;
+	struct sup *s = NULL;
+	if (r >= 0)
+		r = open_cgroups(&cg);
+	if (r >= 0)
+		r = make_sup(cg, &s);
+	if (r < 0) {
+		cg_root_free(cg);
+		return 2;
+	}
+	int rc = 0;
+	if (arg_.stream) {
+		struct jb_err err = {0};
+		if (sup_stream(s, 0, 1, &err) < 0) {
+			fprintf(stderr, "judgebox: %s\n", err.msg);
+			rc = 1;
+		}
+	} else {
+		uint8_t *buf = NULL;
+		size_t len = 0;
+		struct job_config cfg = {arg_.ceilings, arg_.allowed, arg_.n_allowed};
+		Judgebox__Verdict *v =
+			slurp(0, &buf, &len) < 0
+				? sup_verdict_error(JUDGEBOX__STATUS__INVALID_JOB, "", 0,
+						    "job: cannot read the job from stdin", NULL)
+				: run_packed(s, buf, len, &cfg);
+		free(buf);
+		rc = write_verdict_pb(v) < 0 ? 1 : 0;
+		sup_verdict_free(v);
+	}
+	sup_free(s);
+	sc_cache_clear();
+	cg_root_free(cg);
+	return rc;
+}
+
+static int show_one(const uint8_t *buf, size_t len)
+{
+	Judgebox__Verdict *v = judgebox__verdict__unpack(NULL, len, buf);
+	if (!v) {
+		fprintf(stderr, "judgebox: show: cannot decode a Verdict\n");
+		return 1;
+	}
+	int r = job_verdict_json(v, stdout);
+	judgebox__verdict__free_unpacked(v, NULL);
+	return r < 0 ? 1 : 0;
+}
+
+static int show_stream(const uint8_t *buf, size_t len)
+{
+	struct job_frames *f = NULL;
+	struct jb_err err = {0};
+	int rc = job_frames_new(1ULL << 31, &f, &err) < 0 || job_frames_feed(f, buf, len, &err) < 0;
+	const uint8_t *fb;
+	size_t fl;
+	int r;
+	while (!rc && (r = job_frames_next(f, &fb, &fl, &err)) > 0)
+		rc = show_one(fb, fl);
+	if (!rc && (r < 0 || job_frames_pending(f))) {
+		fprintf(stderr, "judgebox: show: %s\n", r < 0 ? err.msg : "cut frame at the end");
+		rc = 1;
+	}
+	job_frames_free(f);
+	return rc;
+}
+
+static int cmd_show(int argc, char **argv, int i)
+{
+	static const struct flag t[] = {
+		{"--stream", 0, set_true, &arg_.stream, "delimited Verdicts on stdin"}};
+	if (parse_flags(argc, argv, &i, t, 1, NULL, 0) < 0)
+		return 2;
+	uint8_t *buf = NULL;
+	size_t len = 0;
+	if (slurp(0, &buf, &len) < 0) {
+		fprintf(stderr, "judgebox: show: read stdin: %s\n", strerror(errno));
+		return 1;
+	}
+	int rc = arg_.stream ? show_stream(buf, len) : show_one(buf, len);
+	free(buf);
+	return fflush(stdout) ? 1 : rc;
+}
+
+static int cmd_policy(int argc, char **argv, int i)
+{
+	if (i + 2 != argc || (strcmp(argv[i], "check") && strcmp(argv[i], "show")))
+		return usage_error("%s", "usage: judgebox policy check FILE | policy show NAME"), 2;
+	char *text = NULL;
+	struct jb_err err = {0};
+	int r;
+	if (!strcmp(argv[i], "check")) {
+		r = sc_policy_check_file(argv[i + 1], &text, &err);
+		if (r == -EINVAL && text)
+			fputs(text, stderr);
+		else if (r < 0)
+			fprintf(stderr, "judgebox: %s\n", err.msg);
+		else
+			printf("%s: ok\n", argv[i + 1]);
+	} else {
+		r = sc_policy_show(argv[i + 1], &text, &err);
+		if (r < 0)
+			fprintf(stderr, "judgebox: %s\n", err.msg);
+		else
+			fputs(text, stdout);
+	}
+	free(text);
+	sc_cache_clear();
+	return r < 0 ? 1 : 0;
+}
+
+static int cmd_info(int argc, char **argv, int i)
+{
+	if (parse_flags(argc, argv, &i, exec_flags, ARRAY_SIZE(exec_flags), NULL, 0) < 0)
+		return 2;
+	struct cg_root *cg = NULL;
+	if (open_cgroups(&cg) < 0)
+		return 1;
+	char buf[4096];
+	cg_root_describe(cg, buf, sizeof(buf));
+	printf("judgebox %s\n%s", JB_VERSION, buf);
+	printf("user: %s (uid %u)\n", geteuid() == 0 ? "root" : "unprivileged", geteuid());
+	const char *pp = getenv("JB_POLICY_PATH");
+	printf("policies: %s\n", pp ? pp : JB_POLICY_DIRS);
+	cg_root_free(cg);
+	return 0;
+}
+
+static const char usage_text[] =
+	"judgebox: run untrusted programs in a sandbox and judge them\n\n"
+	"usage:\n"
+	"  judgebox exec [--stream [--parallel N]] [--allow-rootfs DIR]...\n"
+	"                                 Job protobuf on stdin -> Verdict protobuf on stdout\n"
+	"  judgebox run [FLAGS] [--json] -- PROG [ARGS...]\n"
+	"                                 run PROG; print its output and a summary, or JSON\n"
+	"  judgebox job [FLAGS] -- PROG [ARGS...]   write the Job protobuf to stdout\n"
+	"  judgebox show [--stream]       Verdict protobuf(s) on stdin -> JSON lines\n"
+	"  judgebox policy check FILE | policy show NAME\n"
+	"  judgebox info                  the resource backend in use and why\n"
+	"  judgebox --version | --help | COMMAND --help\n";
+
+struct command {
+	const char *name;
+	int (*fn)(int argc, char **argv, int i);
+	const struct flag *flags, *flags2;
+	size_t n, n2;
+};
+
+static const struct command commands[] = {
+	{"exec", cmd_exec, exec_flags, NULL, ARRAY_SIZE(exec_flags), 0},
+	{"run", cmd_run, job_flags, exec_flags, ARRAY_SIZE(job_flags), ARRAY_SIZE(exec_flags)},
+	{"job", cmd_job, job_flags, NULL, ARRAY_SIZE(job_flags) - 1 /* not --json */, 0},
+	{"show", cmd_show, NULL, NULL, 0, 0},
+	{"policy", cmd_policy, NULL, NULL, 0, 0},
+	{"info", cmd_info, exec_flags + 3, NULL, 2 /* the cgroup flags */, 0},
+};
+
+static int command_help(const struct command *c)
+{
+	fputs(usage_text, stdout);
+	printf("\nflags of '%s':\n", c->name);
+	if (c->flags)
+		print_flags(c->flags, c->n);
+	if (c->flags2)
+		print_flags(c->flags2, c->n2);
+	if (!strcmp(c->name, "show"))
+		printf("  --stream  delimited Verdicts on stdin\n");
+	printf("\nSIZE: bytes, or with K, M, G, T (powers of 1024); S: seconds (0.5, 250ms)\n");
+	return 0;
+}
 
 int cli_main(int argc, char **argv)
 {
-	(void) argc;
-	(void) argv;
-	fprintf(stderr, "judgebox: not built yet\n");
+	init_args();
+	if (argc < 2)
+		return fputs(usage_text, stderr), 2;
+	if (!strcmp(argv[1], "--version") || !strcmp(argv[1], "version"))
+		return printf("judgebox %s\n", JB_VERSION), 0;
+	if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") || !strcmp(argv[1], "help"))
+		return fputs(usage_text, stdout), 0;
+	for (size_t k = 0; k < ARRAY_SIZE(commands); k++) {
+		const struct command *c = &commands[k];
+		if (strcmp(argv[1], c->name))
+			continue;
+		if (argc > 2 && (!strcmp(argv[2], "--help") || !strcmp(argv[2], "-h")))
+			return command_help(c);
+		return c->fn(argc, argv, 2);
+	}
+	fprintf(stderr, "judgebox: unknown command '%s'\n%s", argv[1], usage_text);
 	return 2;
 }

@@ -6,8 +6,8 @@
 #define JB_ERR_MSG_MAX 400
 
 struct jb_err {
-	int code;		      /* positive errno of the failure, 0 = no error */
-	int kind;		      /* JB_ERR_* : what kind of verdict the failure becomes */
+	int code;		  /* positive errno of the failure, 0 = no error */
+	int kind;		  /* JB_ERR_* : what kind of verdict the failure becomes */
 	char msg[JB_ERR_MSG_MAX]; /* lower-case, human-readable, strerror appended */
 };
 

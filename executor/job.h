@@ -70,7 +70,7 @@ int job_frames_new(size_t max_frame_bytes, struct job_frames **ret, struct jb_er
 void job_frames_free(struct job_frames *f);
 /* Feed bytes read from the stream. */
 int job_frames_feed(struct job_frames *f, const uint8_t *buf, size_t len, struct jb_err *err);
-/* Next complete frame: returns 1 and sets *ret_buf/*ret_len (valid until the
+/* Next complete frame: returns 1 and sets *ret_buf and *ret_len (valid until the
  * next call), 0 when more input is needed, or -EBADMSG when the framing is lost
  * (bad varint, frame over the cap): nothing after that point can be trusted. */
 int job_frames_next(struct job_frames *f, const uint8_t **ret_buf, size_t *ret_len,

@@ -1,0 +1,372 @@
+#include "init.h"
+
+#include <fcntl.h>
+#include <limits.h>
+#include <poll.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/prctl.h>
+#include <sys/signalfd.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "caps.h"
+#include "lim.h"
+#include "mount.h"
+#include "ns.h"
+#include "util.h"
+
+static const char box_passwd[] = "root:x:0:0:root:/root:/usr/sbin/nologin\n"
+				 "box:x:1000:1000:box:/box:/bin/sh\n"
+				 "nobody:x:65534:65534:nobody:/nonexistent:/usr/sbin/nologin\n";
+static const char box_group[] = "root:x:0:\nbox:x:1000:\nnogroup:x:65534:\n";
+
+/* The loop state of init once the program runs. */
+struct loop {
+	const struct init_ctx *ctx;
+	pid_t main_pid;
+	int listener;		     /* seccomp notification fd, -1 until known */
+	bool first_exec_pending;     /* the program's own execve is still to come */
+	struct seccomp_notif *notif; /* sized by SECCOMP_GET_NOTIF_SIZES */
+	struct seccomp_notif_resp *resp;
+};
+
+static __attribute__((noreturn)) void fail(const struct init_ctx *ctx, struct jb_err *err)
+{
+	struct init_msg m = {.type = INIT_MSG_FAIL, .err = *err};
+	(void) jb_write_all(ctx->msg_fd, &m, sizeof(m)); /* nothing else to tell */
+	_exit(1);
+}
+
+/* Keep only the descriptors init needs: the supervisor's others (its stdout,
+ * other jobs' pipes) must not stay open here. 0-2 become /dev/null so that
+ * new descriptors never land on them. */
+static int keep_fds(const struct init_ctx *ctx, struct jb_err *err)
+{
+	int keep[] = {ctx->ctl_fd, ctx->msg_fd, ctx->stdin_fd, ctx->stdout_fd, ctx->stderr_fd};
+	int n = (int) ARRAY_SIZE(keep);
+	for (int i = 1; i < n; i++) /* insertion sort: five entries */
+		for (int j = i; j > 0 && keep[j - 1] > keep[j]; j--) {
+			int t = keep[j];
+			keep[j] = keep[j - 1];
+			keep[j - 1] = t;
+		}
+	unsigned lo = 3;
+	for (int i = 0; i < n; i++) {
+		if ((unsigned) keep[i] > lo)
+			(void) syscall(SYS_close_range, lo, (unsigned) keep[i] - 1, 0);
+		lo = (unsigned) keep[i] + 1;
+	}
+	(void) syscall(SYS_close_range, lo, ~0U, 0);
+	int null = open("/dev/null", O_RDWR);
+	if (null < 0)
+		return jb_fail(err, errno, "open '/dev/null'");
+	for (int fd = 0; fd < 3; fd++)
+		if (fd != null && dup2(null, fd) < 0)
+			return jb_fail(err, errno, "dup2 /dev/null");
+	if (null > 2)
+		close(null);
+	return 0;
+}
+
+static char wait_ctl(const struct init_ctx *ctx)
+{
+	char c = 0;
+	ssize_t n;
+	while ((n = read(ctx->ctl_fd, &c, 1)) < 0 && errno == EINTR)
+		;
+	return n == 1 ? c : 0;
+}
+
+static int place_files(const struct job *job, struct jb_err *err)
+{
+	const Judgebox__Job *pb = job->pb;
+	int r = 0;
+	if (pb->executable.len > 0)
+		r = mnt_place_file("program", pb->executable.data, pb->executable.len, 1, err);
+	for (size_t i = 0; r >= 0 && i < pb->n_files; i++)
+		r = mnt_place_file(job->file_paths[i], pb->files[i]->content.data,
+				   pb->files[i]->content.len, pb->files[i]->executable, err);
+	if (r < 0 && err->code == ENOSPC) {
+		/* The sizes fit the limit, the tmpfs' per-file blocks did not. */
+		err->kind = JB_ERR_INVALID;
+		jb_err_prefix(err, "files: do not fit in limits.box_bytes");
+	}
+	return r;
+}
+
+static int setup(const struct init_ctx *ctx, struct jb_err *err)
+{
+	int r = caps_switch_user(NS_BOX_UID, NS_BOX_GID, err);
+	if (r < 0)
+		return r;
+	/* Same uid as the program: keep it from reading init's memory. */
+	if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0)
+		return jb_fail(err, errno, "prctl(PR_SET_DUMPABLE)");
+	umask(022);
+	r = ns_set_hostname(ctx->hostname, err);
+	if (r >= 0)
+		r = ns_loopback_up(err);
+	struct mnt_config mc = {.rootfs = ctx->job->rootfs,
+				.box_bytes = ctx->job->limits.box_bytes,
+				.cg = ctx->cg_views,
+				.n_cg = ctx->n_cg_views,
+				.passwd = box_passwd,
+				.group = box_group};
+	if (r >= 0)
+		r = mnt_setup(&mc, err);
+	if (r >= 0)
+		r = place_files(ctx->job, err);
+	return r;
+}
+
+/* Find argv[0] like execvp, without trying execve more than once (a policy
+ * that forbids exec lets exactly one through). */
+static int resolve_program(const struct job *job, char *buf, size_t n)
+{
+	const char *name = job->argv[0];
+	if (strchr(name, '/')) {
+		snprintf(buf, n, "%s", name);
+		return 0;
+	}
+	const char *path = "/usr/local/bin:/usr/bin:/bin";
+	for (const char *const *e = job->envp; *e; e++)
+		if (!strncmp(*e, "PATH=", 5))
+			path = *e + 5;
+	for (const char *p = path; *p;) {
+		size_t len = strcspn(p, ":");
+		struct stat st;
+		snprintf(buf, n, "%.*s%s%s", (int) len, p, len ? "/" : "", name);
+		if (stat(buf, &st) == 0 && S_ISREG(st.st_mode))
+			return 0;
+		p += len + (p[len] == ':');
+	}
+	return -ENOENT;
+}
+
+static __attribute__((noreturn)) void child_fail(const struct init_ctx *ctx, int notify_fd,
+						 struct jb_err *err)
+{
+	ctx->report->child_err = *err;
+	ctx->report->child_failed = true;
+	int none = -1;
+	(void) jb_write_all(notify_fd, &none, sizeof(none)); /* init learns from SIGCHLD too */
+	_exit(125);
+}
+
+static int child_stdio(const struct init_ctx *ctx, struct jb_err *err)
+{
+	if (dup2(ctx->stdin_fd, 0) < 0 || dup2(ctx->stdout_fd, 1) < 0 ||
+	    dup2(ctx->stderr_fd, 2) < 0)
+		return jb_fail(err, errno, "set up the program's stdio");
+	return 0;
+}
+
+/* The program's process: shares init's descriptor table (CLONE_FILES) so the
+ * seccomp listener it creates lands in init's table too; execve unshares the
+ * table and drops every close-on-exec descriptor, the listener included. */
+static __attribute__((noreturn)) void child_main(const struct init_ctx *ctx, int notify_fd)
+{
+	struct jb_err err = {0};
+	struct init_report *rep = ctx->report;
+	sigset_t none;
+	sigemptyset(&none);
+	sigprocmask(SIG_SETMASK, &none, NULL);
+	(void) setsid(); /* cannot fail: a fresh child is no group leader */
+	int r = child_stdio(ctx, &err);
+	if (r >= 0)
+		r = lim_apply_rlimits(&ctx->job->limits, ctx->fallback, &err);
+	if (r >= 0)
+		r = caps_drop_all(&err);
+	if (r < 0)
+		child_fail(ctx, notify_fd, &err);
+	char path[PATH_MAX];
+	int not_found = resolve_program(ctx->job, path, sizeof(path));
+	if (ctx->cg)
+		rep->cpu_base_valid = cg_read_cpu(ctx->cg, &rep->cpu_base) >= 0;
+	rep->exec_start_us = jb_now_us();
+	rep->exec_started = true;
+	int lfd = sc_install(sc_filter_prog(ctx->filter));
+	if (lfd < 0) {
+		jb_fail(&err, -lfd, "load the seccomp filter");
+		child_fail(ctx, notify_fd, &err);
+	}
+	(void) jb_write_all(notify_fd, &lfd, sizeof(lfd)); /* a pipe write cannot fail here */
+	if (!not_found)
+		execve(path, (char *const *) ctx->job->argv, (char *const *) ctx->job->envp);
+	rep->exec_errno = not_found ? ENOENT : errno;
+	_exit(rep->exec_errno == ENOENT || rep->exec_errno == ENOTDIR ? 127 : 126);
+}
+
+static void add_denied(struct init_report *rep, const char *name)
+{
+	for (int i = 0; i < rep->n_denied; i++)
+		if (!strcmp(rep->denied[i], name))
+			return;
+	if (rep->n_denied < INIT_DENIED_MAX)
+		snprintf(rep->denied[rep->n_denied++], INIT_NAME_MAX, "%s", name);
+}
+
+/* Kill everything else in the namespace, reap it all, publish, exit. */
+static __attribute__((noreturn)) void finish(struct loop *l)
+{
+	struct init_report *rep = l->ctx->report;
+	(void) kill(-1, SIGKILL); /* every process of the namespace but init */
+	for (;;) {
+		int st;
+		pid_t p = waitpid(-1, &st, __WALL);
+		if (p < 0) {
+			if (errno == EINTR)
+				continue;
+			break;
+		}
+		if (p == l->main_pid && !rep->main_reaped) {
+			rep->main_status = st;
+			rep->main_end_us = jb_now_us();
+			rep->main_reaped = true;
+		}
+	}
+	getrusage(RUSAGE_CHILDREN, &rep->children);
+	__atomic_store_n(&rep->done, true, __ATOMIC_RELEASE);
+	_exit(0);
+}
+
+static void reap(struct loop *l)
+{
+	struct init_report *rep = l->ctx->report;
+	int st;
+	pid_t p;
+	while ((p = waitpid(-1, &st, WNOHANG | __WALL)) > 0) {
+		if (WIFSIGNALED(st) && WTERMSIG(st) == SIGXFSZ)
+			rep->sigxfsz = true;
+		if (p == l->main_pid) {
+			rep->main_status = st;
+			rep->main_end_us = jb_now_us();
+			rep->main_reaped = true;
+			finish(l);
+		}
+	}
+}
+
+static void handle_notification(struct loop *l)
+{
+	struct init_report *rep = l->ctx->report;
+	memset(l->notif, 0, sizeof(*l->notif));
+	if (ioctl(l->listener, SECCOMP_IOCTL_NOTIF_RECV, l->notif) < 0)
+		return; /* the caller died meanwhile (ENOENT) or EINTR */
+	int e = 0;
+	enum sc_action a = sc_decide(l->ctx->filter, &l->notif->data, l->first_exec_pending, &e);
+	char name[INIT_NAME_MAX];
+	if (a == SC_ACTION_KILL) {
+		sc_syscall_name(l->notif->data.arch, l->notif->data.nr, name, sizeof(name));
+		snprintf(rep->violation_name, sizeof(rep->violation_name), "%s", name);
+		rep->violation = true;
+		finish(l); /* the caller stays blocked until the kill */
+	}
+	memset(l->resp, 0, sizeof(*l->resp));
+	l->resp->id = l->notif->id;
+	if (a == SC_ACTION_ALLOW) {
+		l->resp->flags = SECCOMP_USER_NOTIF_FLAG_CONTINUE;
+		l->first_exec_pending = false;
+	} else {
+		l->resp->error = -e;
+		add_denied(rep, sc_syscall_name(l->notif->data.arch, l->notif->data.nr, name,
+						sizeof(name)));
+	}
+	(void) ioctl(l->listener, SECCOMP_IOCTL_NOTIF_SEND, l->resp); /* ENOENT: caller died */
+}
+
+static void read_listener(struct loop *l, int notify_fd)
+{
+	int fd = -1;
+	if (read(notify_fd, &fd, sizeof(fd)) == (ssize_t) sizeof(fd) && fd >= 0)
+		l->listener = fd;
+}
+
+static __attribute__((noreturn)) void run_loop(struct loop *l, int sfd, int notify_fd)
+{
+	for (;;) {
+		struct pollfd p[4] = {{.fd = sfd, .events = POLLIN},
+				      {.fd = l->ctx->ctl_fd, .events = POLLIN},
+				      {.fd = notify_fd, .events = POLLIN},
+				      {.fd = l->listener, .events = POLLIN}};
+		if (poll(p, l->listener >= 0 ? 4 : 3, -1) < 0)
+			continue; /* EINTR */
+		if (p[3].revents & POLLIN)
+			handle_notification(l);
+		else if (p[3].revents & (POLLHUP | POLLERR))
+			l->listener = -1; /* no filtered task is left */
+		if (p[2].revents & POLLIN)
+			read_listener(l, notify_fd);
+		if (p[1].revents) /* 'K' or EOF: the supervisor ends the job */
+			finish(l);
+		if (p[0].revents & POLLIN) {
+			struct signalfd_siginfo si;
+			(void) read(sfd, &si, sizeof(si));
+			reap(l);
+		}
+	}
+}
+
+static int start_program(const struct init_ctx *ctx, struct loop *l, struct jb_err *err)
+{
+	struct seccomp_notif_sizes sz = {0};
+	if (syscall(SYS_seccomp, SECCOMP_GET_NOTIF_SIZES, 0, &sz) < 0)
+		return jb_fail(err, errno, "seccomp(SECCOMP_GET_NOTIF_SIZES)");
+	l->notif = calloc(1, sz.seccomp_notif > sizeof(*l->notif) ? sz.seccomp_notif
+								  : sizeof(*l->notif));
+	l->resp = calloc(1, sz.seccomp_notif_resp > sizeof(*l->resp) ? sz.seccomp_notif_resp
+								     : sizeof(*l->resp));
+	if (!l->notif || !l->resp)
+		return jb_fail(err, ENOMEM, "allocate seccomp buffers");
+	int pfd[2];
+	if (pipe2(pfd, O_CLOEXEC) < 0)
+		return jb_fail(err, errno, "pipe2");
+	pid_t pid = (pid_t) syscall(SYS_clone, CLONE_FILES | SIGCHLD, NULL, NULL, NULL, NULL);
+	if (pid < 0)
+		return jb_fail(err, errno, "fork the program's process");
+	if (pid == 0)
+		child_main(ctx, pfd[1]);
+	l->main_pid = pid;
+	return pfd[0]; /* the write end stays: the table is shared until exec */
+}
+
+void init_main(const struct init_ctx *ctx)
+{
+	struct jb_err err = {0};
+	(void) prctl(PR_SET_PDEATHSIG, SIGKILL); /* the supervisor gone = the job gone */
+	sigset_t mask;
+	sigemptyset(&mask);
+	sigaddset(&mask, SIGCHLD);
+	sigprocmask(SIG_BLOCK, &mask, NULL);
+	if (keep_fds(ctx, &err) < 0)
+		fail(ctx, &err);
+	if (wait_ctl(ctx) != 'M')
+		_exit(1);
+	if (setup(ctx, &err) < 0)
+		fail(ctx, &err);
+	struct init_msg ready = {.type = INIT_MSG_READY};
+	if (jb_write_all(ctx->msg_fd, &ready, sizeof(ready)) < 0 || wait_ctl(ctx) != 'G')
+		_exit(1);
+	/* Now in the job's cgroup: make it the root of what the job sees. */
+	if (ctx->cg && unshare(CLONE_NEWCGROUP) < 0) {
+		jb_fail(&err, errno, "unshare the cgroup namespace");
+		fail(ctx, &err);
+	}
+	int sfd = signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK);
+	if (sfd < 0) {
+		jb_fail(&err, errno, "signalfd");
+		fail(ctx, &err);
+	}
+	struct loop l = {.ctx = ctx, .listener = -1, .first_exec_pending = true};
+	int notify_fd = start_program(ctx, &l, &err);
+	if (notify_fd < 0)
+		fail(ctx, &err);
+	run_loop(&l, sfd, notify_fd);
+}

@@ -1,0 +1,65 @@
+#pragma once
+/* PID 1 in the box: set up the view, start the program, answer the seccomp
+ * listener, reap every process, report, exit (which kills whatever is left).
+ *
+ * Conversation with the supervisor (one pipe each way, fixed-size records):
+ *   supervisor -> init: 'M' id maps written; 'G' go (init is in its cgroup);
+ *                       'K' kill everything and report. EOF = supervisor gone.
+ *   init -> supervisor: INIT_MSG_READY after set-up, INIT_MSG_FAIL + jb_err.
+ * Figures go through a shared anonymous mapping (struct init_report) that
+ * only init and the program's process before exec can write. */
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/resource.h>
+
+#include "cgroup.h"
+#include "err.h"
+#include "job.h"
+#include "seccomp.h"
+
+#define INIT_DENIED_MAX 16
+#define INIT_NAME_MAX	48
+
+struct init_report {
+	uint64_t exec_start_us; /* CLOCK_MONOTONIC just before execve */
+	uint64_t main_end_us;	/* when init reaped the program's main process */
+	int main_status;	/* its wait status, valid when main_reaped */
+	bool main_reaped;
+	bool exec_started; /* the program's process reached execve */
+	int exec_errno;	   /* execve failed with this (0 = it did not fail) */
+	bool cpu_base_valid;
+	struct cg_cpu cpu_base; /* the cgroup's CPU usage just before execve */
+	bool sigxfsz;		/* a task of the job died of SIGXFSZ */
+	bool violation;		/* a forbidden call: the job was ended */
+	char violation_name[INIT_NAME_MAX];
+	int n_denied;
+	char denied[INIT_DENIED_MAX][INIT_NAME_MAX]; /* distinct calls failed with an errno */
+	struct rusage children; /* init's children after everything was reaped */
+	bool child_failed;	/* the program's process failed before exec */
+	struct jb_err child_err;
+	bool done; /* init finished and the figures are final */
+};
+
+enum { INIT_MSG_READY = 1, INIT_MSG_FAIL = 2 };
+struct init_msg {
+	int type;
+	struct jb_err err;
+};
+
+/* Everything init needs, prepared by the supervisor before clone. */
+struct init_ctx {
+	const struct job *job;
+	const struct sc_filter *filter;
+	const struct cg *cg; /* NULL without cgroups */
+	struct cg_view cg_views[4];
+	size_t n_cg_views;
+	bool fallback; /* no cgroup: rlimits stand in */
+	int ctl_fd;    /* read end of supervisor -> init */
+	int msg_fd;    /* write end of init -> supervisor */
+	int stdin_fd, stdout_fd, stderr_fd;
+	struct init_report *report; /* shared mapping */
+	const char *hostname;
+};
+
+/* Run as the first process of the new namespaces; never returns. */
+__attribute__((noreturn)) void init_main(const struct init_ctx *ctx);

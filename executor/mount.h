@@ -1,0 +1,28 @@
+#pragma once
+/* The box's file system view: a read-only root (the host's default view or an
+ * operator-allowed rootfs), fresh /proc, a minimal /dev, one tmpfs of
+ * box_bytes behind /box, /tmp and /dev/shm, and an optional read-only view of
+ * the job's cgroup at /sys/fs/cgroup. Runs in init, in the new mount and user
+ * namespaces, before pivot_root; nothing is visible on the host. */
+#include <stddef.h>
+#include <stdint.h>
+
+#include "cgroup.h"
+#include "err.h"
+
+struct mnt_config {
+	const char *rootfs;	  /* host dir used as /, NULL = default view */
+	uint64_t box_bytes;	  /* size of the tmpfs behind /box, /tmp, /dev/shm */
+	const struct cg_view *cg; /* cgroup dirs to show at /sys/fs/cgroup */
+	size_t n_cg;
+	const char *passwd, *group; /* synthesised /etc files (default view only) */
+};
+
+/* Build the view and pivot into it; on return "/" is the box's root,
+ * read-only, and the cwd is /box. */
+int mnt_setup(const struct mnt_config *cfg, struct jb_err *err);
+
+/* Create path (relative to /box, parents made 0755) with content and mode
+ * 0644 or 0755, never following a symlink. Called after mnt_setup. */
+int mnt_place_file(const char *rel, const void *content, size_t len, int executable,
+		   struct jb_err *err);

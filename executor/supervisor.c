@@ -1,0 +1,888 @@
+#include "supervisor.h"
+
+#include <fcntl.h>
+#include <grp.h>
+#include <linux/sched.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/mman.h>
+#include <sys/signalfd.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "acct.h"
+#include "init.h"
+#include "ns.h"
+#include "seccomp.h"
+#include "util.h"
+#include "verdict.h"
+
+#define SETUP_TIMEOUT_US (10ULL * 1000 * 1000)
+#define KILL_GRACE_US	 (1000ULL * 1000)
+#define READ_CHUNK	 65536
+
+enum ev_kind { EV_MSG = 1, EV_OUT = 2, EV_ERR = 3, EV_PIDFD = 4, EV_INPUT = 5, EV_SIGNAL = 6 };
+#define EV(slot, kind) (((uint64_t) (slot) << 8) | (kind))
+
+struct outbuf {
+	int fd;
+	uint8_t *data;
+	size_t len, cap;
+	bool over, eof;
+};
+
+enum run_state { RUN_FREE = 0, RUN_SETUP, RUN_RUNNING, RUN_KILLING };
+
+struct run {
+	enum run_state state;
+	struct job *job;
+	uint64_t seq;
+	pid_t pid;
+	int pidfd, ctl_fd, msg_fd;
+	struct outbuf out[2];
+	struct init_report *rep;
+	struct cg *cg;
+	uint64_t t_start_us, t_kill_us, next_check_us;
+	bool internal, stopping, killed_hard;
+	struct jb_err err;
+};
+
+typedef void (*sup_sink)(struct sup *s, Judgebox__Verdict *v);
+
+struct sup {
+	struct sup_config cfg;
+	int epfd;
+	struct run *runs;
+	unsigned ncpu;
+	uint64_t counter;
+	sup_sink sink;
+	Judgebox__Verdict *single; /* sup_run's result */
+	int out_fd;		   /* stream output */
+	bool out_closed;
+};
+
+static void run_finish(struct sup *s, struct run *r);
+
+static void close_fd(int *fd)
+{
+	if (*fd >= 0)
+		(void) close(*fd);
+	*fd = -1;
+}
+
+int sup_new(const struct sup_config *cfg, struct sup **ret, struct jb_err *err)
+{
+	struct sup *s = calloc(1, sizeof(*s));
+	if (!s)
+		return jb_fail(err, ENOMEM, "allocate the supervisor");
+	s->cfg = *cfg;
+	if (s->cfg.parallel == 0)
+		s->cfg.parallel = 1;
+	s->runs = calloc(s->cfg.parallel, sizeof(*s->runs));
+	s->epfd = epoll_create1(EPOLL_CLOEXEC);
+	long n = sysconf(_SC_NPROCESSORS_ONLN);
+	s->ncpu = n > 0 ? (unsigned) n : 1;
+	if (!s->runs || s->epfd < 0) {
+		int e = errno ? errno : ENOMEM;
+		sup_free(s);
+		return jb_fail(err, e, "set up the supervisor");
+	}
+	/* A root supervisor's supplementary groups (root's!) would follow the
+	 * program into the box: drop them. */
+	if (geteuid() == 0 && setgroups(0, NULL) < 0) {
+		sup_free(s);
+		return jb_fail(err, errno, "drop supplementary groups");
+	}
+	/* A write to a dead init or a closed verdict stream must be an EPIPE,
+	 * not our death; the program's process restores the default. */
+	signal(SIGPIPE, SIG_IGN);
+	*ret = s;
+	return 0;
+}
+
+void sup_free(struct sup *s)
+{
+	if (!s)
+		return;
+	if (s->epfd >= 0)
+		close(s->epfd);
+	free(s->runs);
+	free(s);
+}
+
+static void sup_watch(struct sup *s, int fd, uint64_t ev)
+{
+	struct epoll_event e = {.events = EPOLLIN, .data.u64 = ev};
+	(void) epoll_ctl(s->epfd, EPOLL_CTL_ADD, fd, &e); /* fds are fresh pipes: cannot fail */
+}
+
+static void sup_unwatch(struct sup *s, int fd)
+{
+	if (fd >= 0)
+		(void) epoll_ctl(s->epfd, EPOLL_CTL_DEL, fd, NULL);
+}
+
+static void run_kill(struct run *r)
+{
+	if (r->state == RUN_KILLING)
+		return;
+	r->state = RUN_KILLING;
+	r->t_kill_us = jb_now_us();
+	r->next_check_us = r->t_kill_us + KILL_GRACE_US;
+	char k = 'K';
+	(void) !write(r->ctl_fd, &k, 1); /* EPIPE: init is gone already */
+}
+
+static void run_internal(struct run *r, const struct jb_err *err)
+{
+	if (!r->internal) {
+		r->internal = true;
+		r->err = *err;
+	}
+	run_kill(r);
+}
+
+static int make_stdin(const struct job *job, struct jb_err *err)
+{
+	_cleanup_close_ int fd = memfd_create("stdin", MFD_CLOEXEC | MFD_ALLOW_SEALING);
+	if (fd < 0)
+		return jb_fail(err, errno, "memfd_create for stdin");
+	int r = jb_write_all(fd, job->pb->stdin.data, job->pb->stdin.len);
+	if (r < 0)
+		return jb_fail(err, -r, "write stdin to its memfd");
+	/* Sealed: the program can read and seek its stdin, never change it. */
+	if (lseek(fd, 0, SEEK_SET) < 0 ||
+	    fcntl(fd, F_ADD_SEALS, F_SEAL_WRITE | F_SEAL_GROW | F_SEAL_SHRINK | F_SEAL_SEAL) < 0)
+		return jb_fail(err, errno, "seal the stdin memfd");
+	return TAKE_FD(fd);
+}
+
+/* The init side's descriptors, closed in the parent once init has them. */
+struct child_fds {
+	int ctl_rd, msg_wr, in, out_wr, err_wr;
+};
+
+static void close_child_fds(struct child_fds *c)
+{
+	close_fd(&c->ctl_rd);
+	close_fd(&c->msg_wr);
+	close_fd(&c->in);
+	close_fd(&c->out_wr);
+	close_fd(&c->err_wr);
+}
+
+static int make_pipes(struct run *r, struct child_fds *c, struct jb_err *err)
+{
+	int p[4][2];
+	for (int i = 0; i < 4; i++)
+		if (pipe2(p[i], O_CLOEXEC) < 0) {
+			int e = errno;
+			while (i-- > 0) {
+				close(p[i][0]);
+				close(p[i][1]);
+			}
+			return jb_fail(err, e, "pipe2");
+		}
+	c->ctl_rd = p[0][0];
+	r->ctl_fd = p[0][1];
+	r->msg_fd = p[1][0];
+	c->msg_wr = p[1][1];
+	r->out[0].fd = p[2][0];
+	c->out_wr = p[2][1];
+	r->out[1].fd = p[3][0];
+	c->err_wr = p[3][1];
+	for (int i = 0; i < 2; i++)
+		(void) fcntl(r->out[i].fd, F_SETFL, O_NONBLOCK); /* cannot fail on a pipe */
+	(void) fcntl(r->msg_fd, F_SETFL, O_NONBLOCK);
+	return 0;
+}
+
+static int spawn_init(struct run *r, const struct init_ctx *ctx, struct jb_err *err)
+{
+	int pidfd = -1;
+	struct clone_args args = {.flags = NS_CLONE_FLAGS | CLONE_PIDFD,
+				  .pidfd = (uint64_t) (uintptr_t) &pidfd,
+				  .exit_signal = SIGCHLD};
+	pid_t pid = (pid_t) syscall(SYS_clone3, &args, sizeof(args));
+	if (pid < 0)
+		return jb_fail(err, errno,
+			       "clone the sandbox's init (are user namespaces disabled?)");
+	if (pid == 0)
+		init_main(ctx);
+	r->pid = pid;
+	r->pidfd = pidfd;
+	return 0;
+}
+
+static int prepare_cgroup(struct sup *s, struct run *r, struct jb_err *err)
+{
+	if (cg_root_backend(s->cfg.cg_root) == CG_BACKEND_NONE)
+		return 0;
+	char name[64];
+	snprintf(name, sizeof(name), "job%llu", (unsigned long long) ++s->counter);
+	int rc = cg_create(s->cfg.cg_root, name, &r->cg, err);
+	if (rc >= 0)
+		rc = cg_set_limits(r->cg, r->job->limits.memory_bytes,
+				   r->job->limits.processes + 1 /* init */, err);
+	return rc;
+}
+
+/* Everything up to a running init waiting for its id maps. */
+static int run_spawn(struct sup *s, struct run *r, unsigned slot, struct jb_err *err)
+{
+	const struct sc_filter *filter = NULL;
+	int rc = sc_filter_get(r->job->policy, &filter, err);
+	if (rc < 0)
+		return rc;
+	rc = prepare_cgroup(s, r, err);
+	if (rc < 0)
+		return rc;
+	r->rep = mmap(NULL, sizeof(*r->rep), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1,
+		      0);
+	if (r->rep == MAP_FAILED) {
+		r->rep = NULL;
+		return jb_fail(err, errno, "map the init report");
+	}
+	struct child_fds c = {-1, -1, -1, -1, -1};
+	rc = make_pipes(r, &c, err);
+	if (rc >= 0)
+		rc = c.in = make_stdin(r->job, err);
+	struct init_ctx ctx = {.job = r->job,
+			       .filter = filter,
+			       .cg = r->cg,
+			       .fallback = r->cg == NULL,
+			       .ctl_fd = c.ctl_rd,
+			       .msg_fd = c.msg_wr,
+			       .stdin_fd = c.in,
+			       .stdout_fd = c.out_wr,
+			       .stderr_fd = c.err_wr,
+			       .report = r->rep,
+			       .hostname = "box"};
+	if (r->cg)
+		ctx.n_cg_views = cg_views(r->cg, ctx.cg_views, ARRAY_SIZE(ctx.cg_views));
+	if (rc >= 0)
+		rc = spawn_init(r, &ctx, err);
+	close_child_fds(&c);
+	if (rc < 0)
+		return rc;
+	uid_t uid = geteuid() == 0 ? s->cfg.host_uid_base + slot : getuid();
+	gid_t gid = geteuid() == 0 ? (gid_t) (s->cfg.host_uid_base + slot) : getgid();
+	rc = ns_write_id_maps(r->pid, uid, gid, err);
+	if (rc < 0)
+		return rc;
+	char m = 'M';
+	if (write(r->ctl_fd, &m, 1) != 1)
+		return jb_fail(err, errno, "start the sandbox's init");
+	return 0;
+}
+
+static char *dup_str(const char *s)
+{
+	char *d = strdup(s ? s : "");
+	if (!d)
+		abort(); /* out of memory building a verdict: nothing sane is left */
+	return d;
+}
+
+static Judgebox__Verdict *verdict_new(const char *id, uint64_t seq, const struct lim *limits)
+{
+	Judgebox__Verdict *v = calloc(1, sizeof(*v));
+	Judgebox__Limits *l = calloc(1, sizeof(*l));
+	if (!v || !l)
+		abort();
+	judgebox__verdict__init(v);
+	judgebox__limits__init(l);
+	if (limits)
+		lim_to_proto(limits, l);
+	v->limits = l;
+	v->id = dup_str(id);
+	v->seq = seq;
+	v->syscall = dup_str("");
+	v->message = dup_str("");
+	v->version = dup_str(JB_VERSION);
+	return v;
+}
+
+Judgebox__Verdict *sup_verdict_error(Judgebox__Status status, const char *id, uint64_t seq,
+				     const char *message, const struct lim *limits)
+{
+	Judgebox__Verdict *v = verdict_new(id, seq, limits);
+	v->status = status;
+	free(v->message);
+	v->message = dup_str(message);
+	return v;
+}
+
+void sup_verdict_free(Judgebox__Verdict *v)
+{
+	if (!v)
+		return;
+	free(v->id);
+	free(v->syscall);
+	free(v->message);
+	free(v->version);
+	free(v->stdout.data);
+	free(v->stderr.data);
+	free(v->limits);
+	for (size_t i = 0; i < v->n_denied_syscalls; i++)
+		free(v->denied_syscalls[i]);
+	free(v->denied_syscalls);
+	for (size_t i = 0; i < v->n_files; i++) {
+		free(v->files[i]->path);
+		free(v->files[i]->content.data);
+		free(v->files[i]->error);
+		free(v->files[i]);
+	}
+	free(v->files);
+	free(v);
+}
+
+static void deliver(struct sup *s, Judgebox__Verdict *v)
+{
+	s->sink(s, v);
+}
+
+/* Start job (owned) in a free slot; a job that cannot start gets its
+ * verdict at once. */
+static void run_start(struct sup *s, unsigned slot, struct job *job, uint64_t seq)
+{
+	struct run *r = &s->runs[slot];
+	*r = (struct run){.state = RUN_SETUP,
+			  .job = job,
+			  .seq = seq,
+			  .pidfd = -1,
+			  .ctl_fd = -1,
+			  .msg_fd = -1,
+			  .out = {{.fd = -1}, {.fd = -1}},
+			  .t_start_us = jb_now_us()};
+	struct jb_err err = {0};
+	if (run_spawn(s, r, slot, &err) < 0) {
+		r->internal = true;
+		r->err = err;
+		if (r->pidfd < 0) { /* nothing runs: finish now */
+			run_finish(s, r);
+			return;
+		}
+		run_kill(r);
+	}
+	sup_watch(s, r->msg_fd, EV(slot, EV_MSG));
+	sup_watch(s, r->out[0].fd, EV(slot, EV_OUT));
+	sup_watch(s, r->out[1].fd, EV(slot, EV_ERR));
+	sup_watch(s, r->pidfd, EV(slot, EV_PIDFD));
+	r->next_check_us = r->t_start_us + SETUP_TIMEOUT_US;
+}
+
+static void on_msg(struct sup *s, struct run *r)
+{
+	struct init_msg m;
+	ssize_t n = read(r->msg_fd, &m, sizeof(m));
+	if (n < 0 && errno == EAGAIN)
+		return;
+	if (n != (ssize_t) sizeof(m)) { /* EOF: init is gone, its pidfd will say more */
+		sup_unwatch(s, r->msg_fd);
+		close_fd(&r->msg_fd);
+		return;
+	}
+	if (m.type == INIT_MSG_FAIL) {
+		run_internal(r, &m.err);
+		return;
+	}
+	if (r->state != RUN_SETUP)
+		return;
+	struct jb_err err = {0};
+	if (r->cg && cg_attach(r->cg, r->pid, &err) < 0) {
+		run_internal(r, &err);
+		return;
+	}
+	char g = 'G';
+	if (write(r->ctl_fd, &g, 1) != 1)
+		return; /* init died: its pidfd tells */
+	r->state = RUN_RUNNING;
+	r->next_check_us = jb_now_us();
+}
+
+/* Read what is there; past output_bytes keep nothing more and end the job:
+ * the pipe stays open until the tree is dead, so no SIGPIPE reaches it. */
+static void read_output(struct sup *s, struct run *r, struct outbuf *o)
+{
+	uint64_t limit = r->job->limits.output_bytes;
+	while (!o->over && !o->eof) {
+		if (o->len == limit) {
+			char scratch[4096];
+			ssize_t n = read(o->fd, scratch, sizeof(scratch));
+			if (n > 0) {
+				o->over = true;
+				sup_unwatch(s, o->fd);
+				run_kill(r);
+			} else if (n == 0) {
+				o->eof = true;
+			}
+			return;
+		}
+		if (o->len == o->cap) {
+			size_t cap = o->cap ? o->cap * 2 : READ_CHUNK;
+			if (cap > limit)
+				cap = limit;
+			uint8_t *d = realloc(o->data, cap);
+			if (!d)
+				abort();
+			o->data = d;
+			o->cap = cap;
+		}
+		ssize_t n = read(o->fd, o->data + o->len, o->cap - o->len);
+		if (n < 0)
+			return; /* EAGAIN */
+		if (n == 0)
+			o->eof = true;
+		o->len += (size_t) n;
+	}
+	if (o->eof)
+		sup_unwatch(s, o->fd);
+}
+
+static uint64_t cpu_used_us(const struct run *r)
+{
+	struct cg_cpu now;
+	if (!r->cg)
+		return acct_tree_cpu_us("/proc", r->pid);
+	if ( !__atomic_load_n(&r->rep->cpu_base_valid, __ATOMIC_ACQUIRE) ||
+	    cg_read_cpu(r->cg, &now) < 0)
+		return 0;
+	return now.usage_us > r->rep->cpu_base.usage_us ? now.usage_us - r->rep->cpu_base.usage_us
+							: 0;
+}
+
+static void check_running(struct sup *s, struct run *r, uint64_t now)
+{
+	const struct lim *l = &r->job->limits;
+	uint64_t start = __atomic_load_n(&r->rep->exec_start_us, __ATOMIC_ACQUIRE);
+	uint64_t next = now + 25000;
+	if (start) {
+		uint64_t deadline = start + l->wall_time_ms * 1000;
+		if (now > deadline) {
+			run_kill(r);
+			return;
+		}
+		if (deadline + 1 < next)
+			next = deadline + 1;
+	}
+	uint64_t used = cpu_used_us(r), limit = l->cpu_time_ms * 1000;
+	if (used > limit) {
+		run_kill(r);
+		return;
+	}
+	/* The tree burns at most ncpu seconds of CPU per second: look again
+	 * before it can cross the limit, at least every 1 ms near it. */
+	uint64_t step = (limit - used) / s->ncpu;
+	if (step < 1000)
+		step = 1000;
+	if (now + step < next)
+		next = now + step;
+	r->next_check_us = next;
+}
+
+static void check_run(struct sup *s, struct run *r, uint64_t now)
+{
+	if (now < r->next_check_us)
+		return;
+	struct jb_err err = {0};
+	switch (r->state) {
+	case RUN_SETUP:
+		jb_fail(&err, ETIMEDOUT, "set-up of the sandbox did not finish within 10 s");
+		run_internal(r, &err);
+		r->next_check_us = now + KILL_GRACE_US;
+		break;
+	case RUN_RUNNING:
+		check_running(s, r, now);
+		break;
+	case RUN_KILLING:
+		if (now >= r->t_kill_us + KILL_GRACE_US && !r->killed_hard) {
+			/* init did not answer 'K': end the namespace by force. */
+			(void) syscall(SYS_pidfd_send_signal, r->pidfd, SIGKILL, NULL, 0);
+			r->killed_hard = true;
+		}
+		r->next_check_us = now + KILL_GRACE_US;
+		break;
+	default:
+		break;
+	}
+}
+
+static void take_output(struct outbuf *o, ProtobufCBinaryData *ret, protobuf_c_boolean *trunc)
+{
+	ret->data = o->len ? TAKE_PTR(o->data) : NULL;
+	ret->len = o->len;
+	*trunc = o->over;
+	free(o->data);
+	o->data = NULL;
+}
+
+static void set_denied(Judgebox__Verdict *v, const struct init_report *rep)
+{
+	if (rep->n_denied <= 0)
+		return;
+	v->denied_syscalls = calloc((size_t) rep->n_denied, sizeof(char *));
+	if (!v->denied_syscalls)
+		abort();
+	for (int i = 0; i < rep->n_denied && i < INIT_DENIED_MAX; i++)
+		v->denied_syscalls[v->n_denied_syscalls++] = dup_str(rep->denied[i]);
+}
+
+/* The figures: from the cgroup when there is one, else from init's rusage. */
+static void measure(struct run *r, struct vd_facts *f, Judgebox__Verdict *v)
+{
+	const struct init_report *rep = r->rep;
+	struct cg_stats st = {0};
+	struct jb_err err = {0};
+	bool have = r->cg && cg_read_stats(r->cg, &st, &err) >= 0;
+	if (have && rep->cpu_base_valid) {
+		uint64_t total = st.cpu.usage_us - rep->cpu_base.usage_us;
+		uint64_t user = st.cpu.user_us - rep->cpu_base.user_us;
+		v->cpu_time_us = total;
+		v->cpu_user_us = user < total ? user : total;
+		v->cpu_system_us = total - v->cpu_user_us;
+		v->memory_peak_bytes = st.memory_peak_bytes;
+		f->oom_kills = st.oom_kills;
+	} else if (!r->cg) {
+		const struct rusage *ru = &rep->children;
+		v->cpu_user_us = (uint64_t) ru->ru_utime.tv_sec * 1000000 + ru->ru_utime.tv_usec;
+		v->cpu_system_us = (uint64_t) ru->ru_stime.tv_sec * 1000000 + ru->ru_stime.tv_usec;
+		v->cpu_time_us = v->cpu_user_us + v->cpu_system_us;
+		v->memory_peak_bytes = (uint64_t) ru->ru_maxrss * 1024;
+	}
+	if (rep->exec_started) {
+		uint64_t end = rep->main_reaped ? rep->main_end_us : jb_now_us();
+		v->wall_time_us = end > rep->exec_start_us ? end - rep->exec_start_us : 0;
+	}
+	f->cpu_us = v->cpu_time_us;
+	f->wall_us = v->wall_time_us;
+	f->memory_peak_bytes = v->memory_peak_bytes;
+	f->cgroup = r->cg != NULL;
+}
+
+static Judgebox__Verdict *build_verdict(struct run *r)
+{
+	Judgebox__Verdict *v = verdict_new(r->job->pb->id, r->seq, &r->job->limits);
+	struct vd_facts f = {.internal_error = r->internal, .stopping = r->stopping};
+	f.internal = r->err;
+	if (r->rep) {
+		const struct init_report *rep = r->rep;
+		if (rep->child_failed && !f.internal_error) {
+			f.internal_error = true;
+			f.internal = rep->child_err;
+		}
+		f.violation = rep->violation;
+		f.syscall = rep->violation_name;
+		f.main_reaped = rep->main_reaped;
+		f.main_status = rep->main_status;
+		f.exec_errno = rep->exec_errno;
+		f.exec_path = r->job->argv[0];
+		f.sigxfsz = rep->sigxfsz;
+		measure(r, &f, v);
+		set_denied(v, rep);
+		if (rep->violation) {
+			free(v->syscall);
+			v->syscall = dup_str(rep->violation_name);
+		}
+	}
+	f.output_over = r->out[0].over || r->out[1].over;
+	take_output(&r->out[0], &v->stdout, &v->stdout_truncated);
+	take_output(&r->out[1], &v->stderr, &v->stderr_truncated);
+	char *msg = NULL;
+	v->status = vd_decide(&f, &r->job->limits, &v->exit_code, &v->signal, &msg);
+	if (f.internal_error && f.internal.kind == JB_ERR_INVALID)
+		v->status = JUDGEBOX__STATUS__INVALID_JOB;
+	free(v->message);
+	v->message = msg ? msg : dup_str("");
+	return v;
+}
+
+static void drain(struct sup *s, struct run *r)
+{
+	for (int i = 0; i < 2; i++)
+		if (r->out[i].fd >= 0)
+			read_output(s, r, &r->out[i]);
+}
+
+static void run_finish(struct sup *s, struct run *r)
+{
+	if (r->pidfd >= 0) {
+		siginfo_t si;
+		(void) waitid((idtype_t) P_PIDFD, (id_t) r->pidfd, &si, WEXITED | __WALL);
+		/* Every writer of the output pipes is dead now: read to EOF. */
+		drain(s, r);
+	}
+	Judgebox__Verdict *v = build_verdict(r);
+	cg_destroy(r->cg);
+	int fds[] = {r->pidfd, r->ctl_fd, r->msg_fd, r->out[0].fd, r->out[1].fd};
+	for (size_t i = 0; i < ARRAY_SIZE(fds); i++) {
+		sup_unwatch(s, fds[i]);
+		close_fd(&fds[i]);
+	}
+	if (r->rep)
+		munmap(r->rep, sizeof(*r->rep));
+	job_free(r->job);
+	*r = (struct run){.state = RUN_FREE, .pidfd = -1};
+	deliver(s, v);
+}
+
+static void on_event(struct sup *s, uint64_t ev)
+{
+	unsigned slot = (unsigned) (ev >> 8);
+	struct run *r = &s->runs[slot];
+	if (r->state == RUN_FREE)
+		return;
+	switch (ev & 0xff) {
+	case EV_MSG:
+		on_msg(s, r);
+		break;
+	case EV_OUT:
+		read_output(s, r, &r->out[0]);
+		break;
+	case EV_ERR:
+		read_output(s, r, &r->out[1]);
+		break;
+	case EV_PIDFD:
+		run_finish(s, r);
+		break;
+	}
+}
+
+static int next_timeout_ms(const struct sup *s, uint64_t now)
+{
+	uint64_t next = UINT64_MAX;
+	for (unsigned i = 0; i < s->cfg.parallel; i++)
+		if (s->runs[i].state != RUN_FREE && s->runs[i].next_check_us < next)
+			next = s->runs[i].next_check_us;
+	if (next == UINT64_MAX)
+		return -1;
+	if (next <= now)
+		return 0;
+	uint64_t ms = (next - now + 999) / 1000;
+	return ms > 60000 ? 60000 : (int) ms;
+}
+
+/* One round: wait for events or the nearest deadline, handle them, then the
+ * timers. Non-run events (stream input, signals) go to other(). */
+static void loop_once(struct sup *s, void (*other)(struct sup *, uint64_t))
+{
+	struct epoll_event evs[32];
+	int n = epoll_wait(s->epfd, evs, ARRAY_SIZE(evs), next_timeout_ms(s, jb_now_us()));
+	for (int i = 0; i < n; i++) {
+		uint64_t kind = evs[i].data.u64 & 0xff;
+		if (kind == EV_INPUT || kind == EV_SIGNAL)
+			other(s, evs[i].data.u64);
+		else
+			on_event(s, evs[i].data.u64);
+	}
+	uint64_t now = jb_now_us();
+	for (unsigned i = 0; i < s->cfg.parallel; i++)
+		if (s->runs[i].state != RUN_FREE)
+			check_run(s, &s->runs[i], now);
+}
+
+static unsigned running(const struct sup *s)
+{
+	unsigned n = 0;
+	for (unsigned i = 0; i < s->cfg.parallel; i++)
+		n += s->runs[i].state != RUN_FREE;
+	return n;
+}
+
+static void single_sink(struct sup *s, Judgebox__Verdict *v)
+{
+	s->single = v;
+}
+
+static void no_other(struct sup *s, uint64_t ev)
+{
+}
+
+Judgebox__Verdict *sup_run(struct sup *s, struct job *job)
+{
+	s->sink = single_sink;
+	s->single = NULL;
+	run_start(s, 0, job, 0);
+	while (!s->single)
+		loop_once(s, no_other);
+	return TAKE_PTR(s->single);
+}
+
+/* `exec --stream` state. */
+struct stream {
+	int in_fd, sfd;
+	struct job_frames *frames;
+	uint64_t seq;
+	bool eof, lost, stopping, watching;
+	bool no_epoll; /* a regular file or /dev/null: always readable */
+};
+static struct stream *the_stream; /* the loop's other() needs it; one stream per process */
+
+static void stream_sink(struct sup *s, Judgebox__Verdict *v)
+{
+	uint8_t *buf = NULL;
+	size_t len = 0;
+	struct jb_err err = {0};
+	if (!s->out_closed && job_verdict_pack(v, &buf, &len, &err) >= 0 &&
+	    job_frame_write(s->out_fd, buf, len, &err) < 0)
+		s->out_closed = true; /* EPIPE: the reader is gone */
+	free(buf);
+	sup_verdict_free(v);
+}
+
+static void stream_stop(struct sup *s, struct stream *st, bool stopping)
+{
+	st->stopping = true;
+	for (unsigned i = 0; i < s->cfg.parallel; i++)
+		if (s->runs[i].state != RUN_FREE) {
+			s->runs[i].stopping = s->runs[i].stopping || stopping;
+			run_kill(&s->runs[i]);
+		}
+}
+
+static void stream_read(struct sup *s, struct stream *st)
+{
+	uint8_t buf[READ_CHUNK];
+	ssize_t n = read(st->in_fd, buf, sizeof(buf));
+	struct jb_err err = {0};
+	if (n < 0 && (errno == EINTR || errno == EAGAIN))
+		return;
+	if (n <= 0) {
+		st->eof = true;
+		return;
+	}
+	if (job_frames_feed(st->frames, buf, (size_t) n, &err) < 0)
+		st->lost = true;
+}
+
+static void stream_other(struct sup *s, uint64_t ev)
+{
+	struct stream *st = the_stream;
+	if ((ev & 0xff) == EV_SIGNAL) {
+		struct signalfd_siginfo si;
+		(void) !read(st->sfd, &si, sizeof(si));
+		stream_stop(s, st, true);
+		return;
+	}
+	stream_read(s, st);
+}
+
+static int free_slot(const struct sup *s)
+{
+	for (unsigned i = 0; i < s->cfg.parallel; i++)
+		if (s->runs[i].state == RUN_FREE)
+			return (int) i;
+	return -1;
+}
+
+/* Start every complete frame a free slot can take. */
+static void stream_start_jobs(struct sup *s, struct stream *st)
+{
+	int slot;
+	while (!st->stopping && !st->lost && (slot = free_slot(s)) >= 0) {
+		const uint8_t *buf;
+		size_t len;
+		struct jb_err err = {0};
+		int r = job_frames_next(st->frames, &buf, &len, &err);
+		if (r == 0)
+			return;
+		uint64_t seq = st->seq++;
+		if (r < 0) {
+			st->lost = true;
+			deliver(s, sup_verdict_error(JUDGEBOX__STATUS__INVALID_JOB, "", seq,
+						     err.msg, NULL));
+			return;
+		}
+		struct job *job = NULL;
+		if (job_decode(buf, len, &s->cfg.job, &job, &err) < 0) {
+			Judgebox__Status status = err.kind == JB_ERR_INVALID
+							  ? JUDGEBOX__STATUS__INVALID_JOB
+							  : JUDGEBOX__STATUS__INTERNAL_ERROR;
+			deliver(s, sup_verdict_error(status, "", seq, err.msg, NULL));
+			continue;
+		}
+		run_start(s, (unsigned) slot, job, seq);
+	}
+}
+
+/* Read input only while a slot is free: memory stays bounded by the slots. */
+static void stream_throttle(struct sup *s, struct stream *st)
+{
+	bool want = !st->eof && !st->lost && !st->stopping && free_slot(s) >= 0;
+	if (want == st->watching || st->no_epoll)
+		return;
+	struct epoll_event e = {.events = EPOLLIN, .data.u64 = EV(0, EV_INPUT)};
+	if (epoll_ctl(s->epfd, want ? EPOLL_CTL_ADD : EPOLL_CTL_DEL, st->in_fd, &e) < 0) {
+		st->no_epoll = errno == EPERM; /* epoll refuses files that never block */
+		return;
+	}
+	st->watching = want;
+}
+
+static void stream_at_eof(struct sup *s, struct stream *st)
+{
+	if (!st->eof || st->lost || job_frames_pending(st->frames) == 0)
+		return;
+	const uint8_t *buf;
+	size_t len;
+	struct jb_err err = {0};
+	if (job_frames_next(st->frames, &buf, &len, &err) != 0)
+		return; /* a whole frame is still waiting for a slot */
+	st->lost = true;
+	deliver(s, sup_verdict_error(JUDGEBOX__STATUS__INVALID_JOB, "", st->seq++,
+				     "stream: the last frame was cut short at end of input", NULL));
+}
+
+static int stream_signals(struct stream *st, struct jb_err *err)
+{
+	sigset_t mask;
+	sigemptyset(&mask);
+	sigaddset(&mask, SIGTERM);
+	sigaddset(&mask, SIGINT);
+	sigprocmask(SIG_BLOCK, &mask, NULL);
+	st->sfd = signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK);
+	return st->sfd < 0 ? jb_fail(err, errno, "signalfd") : 0;
+}
+
+int sup_stream(struct sup *s, int in_fd, int out_fd, struct jb_err *err)
+{
+	struct stream st = {.in_fd = in_fd, .sfd = -1};
+	int r = job_frames_new(1ULL << 30, &st.frames, err);
+	if (r >= 0)
+		r = stream_signals(&st, err);
+	if (r < 0) {
+		job_frames_free(st.frames);
+		return r;
+	}
+	the_stream = &st;
+	s->sink = stream_sink;
+	s->out_fd = out_fd;
+	sup_watch(s, st.sfd, EV(0, EV_SIGNAL));
+	for (;;) {
+		stream_start_jobs(s, &st);
+		stream_at_eof(s, &st);
+		if (s->out_closed && !st.stopping)
+			stream_stop(s, &st, false);
+		bool input_done = st.eof || st.lost || st.stopping;
+		bool frames_left = !st.lost && !st.stopping && job_frames_pending(st.frames) > 0;
+		if (input_done && !frames_left && running(s) == 0)
+			break;
+		stream_throttle(s, &st);
+		if (st.no_epoll && !input_done && free_slot(s) >= 0) {
+			stream_read(s, &st); /* cannot block for long: a file */
+			continue;
+		}
+		loop_once(s, stream_other);
+	}
+	if (st.watching)
+		sup_unwatch(s, in_fd);
+	sup_unwatch(s, st.sfd);
+	close(st.sfd);
+	job_frames_free(st.frames);
+	the_stream = NULL;
+	return 0;
+}
