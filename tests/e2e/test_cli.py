@@ -3,6 +3,10 @@
 JSON layout): help, version, usage errors, job | exec | show, pass-through
 mode, every field, base64 for non-UTF-8 bytes, defaults, env, stdin, files."""
 
+import sys
+
+sys.dont_write_bytecode = True  # keep __pycache__ out of the source tree
+
 import base64
 import os
 import re

@@ -2,6 +2,10 @@
 """Isolation checks made from inside the sandbox by the `inspect` payload
 (contract: "Inside the sandbox"), each value asserted here."""
 
+import sys
+
+sys.dont_write_bytecode = True  # keep __pycache__ out of the source tree
+
 import os
 
 import jb
@@ -16,6 +20,25 @@ DEV_FORBIDDEN = ["kmsg", "mem", "kmem", "port", "sda", "vda", "nvme0", "nvme0n1"
                  "cpu_dma_latency", "vga_arbiter", "console", "tty0", "tty1", "ttyS0", "mapper",
                  "disk", "block", "char", "dri", "snd", "input", "userfaultfd", "net", "vhost-net"]
 EMPTY_OK = ["/home", "/root", "/var", "/srv", "/opt", "/mnt"]
+
+
+# The default view binds these host directories: a checkout under one of them
+# is visible by design, so it cannot be asserted absent.
+VIEW_PREFIXES = ("/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32", "/etc")
+
+
+def hidden_paths(paths):
+    """The host paths that must be absent in the box: duplicates, / and those
+    under the default view dropped (with a note)."""
+    out = []
+    for p in dict.fromkeys(paths):
+        if p in ("", "/"):
+            continue
+        if any(p == v or p.startswith(v + "/") for v in VIEW_PREFIXES):
+            jb.diag("not checking '%s': it lies under the default view" % p)
+            continue
+        out.append(p)
+    return out
 
 
 def host_ns():
@@ -134,8 +157,8 @@ def main():
         def run(name, args, flags):
             return jb.run_payload(name, args, flags)
 
-        strict = [marker, jb.SOURCE_DIR, jb.BUILD_DIR, jb.PAYLOADS, os.path.dirname(jb.SOURCE_DIR)]
-        strict = [p for p in dict.fromkeys(strict) if p not in ("/", "")]
+        strict = hidden_paths([marker, jb.SOURCE_DIR, jb.BUILD_DIR, jb.PAYLOADS,
+                               os.path.dirname(jb.SOURCE_DIR)])
         f = check_inside("", run, jb.host_hostname(), strict)
         check_net("", run)
 

@@ -3,6 +3,10 @@
 through `judgebox exec`; the Verdict decodes with protoc and holds every
 line of testdata/expected/NAME.txt (the interface a non-C client uses)."""
 
+import sys
+
+sys.dont_write_bytecode = True  # keep __pycache__ out of the source tree
+
 import os
 import shutil
 

@@ -2,6 +2,10 @@
 """One case (or more) per verdict status, asserting the verdict's fields and
 messages against the contract's "Verdict rules"."""
 
+import sys
+
+sys.dont_write_bytecode = True  # keep __pycache__ out of the source tree
+
 import os
 
 import jb

@@ -3,6 +3,10 @@
 statuses, the measurements and the isolation basics still hold (contract:
 "judgebox works when started as root ... and as an ordinary user")."""
 
+import sys
+
+sys.dont_write_bytecode = True  # keep __pycache__ out of the source tree
+
 import os
 
 import jb
@@ -98,8 +102,8 @@ def main():
     with open(marker, "w") as m:
         m.write("host tmp\n")
     try:
-        strict = [marker, jb.SOURCE_DIR, jb.BUILD_DIR, os.path.dirname(jb.SOURCE_DIR)]
-        strict = [x for x in dict.fromkeys(strict) if x not in ("/", "")]
+        strict = test_isolation.hidden_paths([marker, jb.SOURCE_DIR, jb.BUILD_DIR,
+                                              os.path.dirname(jb.SOURCE_DIR)])
         test_isolation.check_inside(p, run, jb.host_hostname(), strict)
         test_isolation.check_net(p, run)
     finally:
