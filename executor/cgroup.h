@@ -66,12 +66,16 @@ struct cg_cpu {
  * allocation, so the program's process may call it just before exec. */
 int cg_read_cpu(const struct cg *cg, struct cg_cpu *ret);
 
+/* The descriptors cg_read_cpu reads (for a process that must keep them
+ * open while closing everything else). Returns the count, at most max. */
+size_t cg_cpu_fds(const struct cg *cg, int *ret, size_t max);
+
 struct cg_stats {
 	struct cg_cpu cpu;
 	uint64_t memory_peak_bytes;
-	uint64_t oom_kills;	   /* times the OOM killer acted in the cgroup */
-	bool memory_peak_exact;	   /* false when the peak is a best effort */
-	uint64_t pids_max_hits;	   /* fork failures at pids.max, where known */
+	uint64_t oom_kills;	/* times the OOM killer acted in the cgroup */
+	bool memory_peak_exact; /* false when the peak is a best effort */
+	uint64_t pids_max_hits; /* fork failures at pids.max, where known */
 };
 int cg_read_stats(const struct cg *cg, struct cg_stats *ret, struct jb_err *err);
 

@@ -358,10 +358,7 @@ static Judgebox__Verdict *run_packed(struct sup *s, const uint8_t *buf, size_t l
 	struct job *job = NULL;
 	struct jb_err err = {0};
 	if (job_decode(buf, len, cfg, &job, &err) < 0)
-		return sup_verdict_error(err.kind == JB_ERR_INVALID
-						 ? JUDGEBOX__STATUS__INVALID_JOB
-						 : JUDGEBOX__STATUS__INTERNAL_ERROR,
-					 "", 0, err.msg, NULL);
+		return sup_verdict_invalid(buf, len, 0, &err);
 	return sup_run(s, job);
 }
 

@@ -49,9 +49,11 @@ static __attribute__((noreturn)) void fail(const struct init_ctx *ctx, struct jb
  * new descriptors never land on them. */
 static int keep_fds(const struct init_ctx *ctx, struct jb_err *err)
 {
-	int keep[] = {ctx->ctl_fd, ctx->msg_fd, ctx->stdin_fd, ctx->stdout_fd, ctx->stderr_fd};
-	int n = (int) ARRAY_SIZE(keep);
-	for (int i = 1; i < n; i++) /* insertion sort: five entries */
+	int keep[16] = {ctx->ctl_fd, ctx->msg_fd, ctx->stdin_fd, ctx->stdout_fd, ctx->stderr_fd};
+	int n = 5;
+	if (ctx->cg) /* cg_read_cpu's descriptors, for the program's CPU baseline */
+		n += (int) cg_cpu_fds(ctx->cg, keep + n, ARRAY_SIZE(keep) - (size_t) n);
+	for (int i = 1; i < n; i++) /* insertion sort: a handful of entries */
 		for (int j = i; j > 0 && keep[j - 1] > keep[j]; j--) {
 			int t = keep[j];
 			keep[j] = keep[j - 1];
@@ -175,6 +177,11 @@ static __attribute__((noreturn)) void child_main(const struct init_ctx *ctx, int
 {
 	struct jb_err err = {0};
 	struct init_report *rep = ctx->report;
+	/* The supervisor ignores SIGPIPE and blocks some signals; exec keeps
+	 * both, so give the program the defaults a shell would. */
+	for (int sig = 1; sig < NSIG; sig++)
+		if (sig != SIGKILL && sig != SIGSTOP)
+			(void) signal(sig, SIG_DFL); /* EINVAL for glibc's reserved ones */
 	sigset_t none;
 	sigemptyset(&none);
 	sigprocmask(SIG_SETMASK, &none, NULL);

@@ -19,21 +19,22 @@ struct job_config {
 
 /* A decoded, validated job. All paths are normalised. */
 struct job {
-	Judgebox__Job *pb;	 /* owned; free with job_free */
-	struct lim limits;	 /* defaults filled in */
-	const char *policy;	 /* "default" when pb->policy is empty; points into pb or static */
-	char **file_paths;	 /* pb->n_files entries: path relative to /box ("a/b.c") */
-	char **collect_paths;	 /* pb->n_collect entries: path relative to /box */
-	char *rootfs;		 /* canonical path of the allowed rootfs, or NULL */
-	const char *const *argv; /* NULL-terminated; argv[0] is "/box/program" when executable set */
+	Judgebox__Job *pb;    /* owned; free with job_free */
+	struct lim limits;    /* defaults filled in */
+	const char *policy;   /* "default" when pb->policy is empty; points into pb or static */
+	char **file_paths;    /* pb->n_files entries: path relative to /box ("a/b.c") */
+	char **collect_paths; /* pb->n_collect entries: path relative to /box */
+	char *rootfs;	      /* canonical path of the allowed rootfs, or NULL */
+	const char *const
+		*argv; /* NULL-terminated; argv[0] is "/box/program" when executable set */
 	const char *const *envp; /* NULL-terminated; the default env when pb->n_env == 0 */
 };
 
 /* Decode and validate one Job. On failure *ret_job is NULL and err says why;
  * err->kind is JB_ERR_INVALID for a malformed job (message names the field,
  * e.g. "files[2].path: '../x' is outside /box"). Decoding never reads past len. */
-int job_decode(const uint8_t *buf, size_t len, const struct job_config *cfg,
-	       struct job **ret_job, struct jb_err *err);
+int job_decode(const uint8_t *buf, size_t len, const struct job_config *cfg, struct job **ret_job,
+	       struct jb_err *err);
 
 /* Validate a job already in memory (as built by the CLI); takes ownership of pb
  * on success and on failure. */

@@ -317,6 +317,19 @@ Judgebox__Verdict *sup_verdict_error(Judgebox__Status status, const char *id, ui
 	return v;
 }
 
+Judgebox__Verdict *sup_verdict_invalid(const uint8_t *buf, size_t len, uint64_t seq,
+				       const struct jb_err *err)
+{
+	Judgebox__Job *pb = judgebox__job__unpack(NULL, len, buf);
+	Judgebox__Verdict *v =
+		sup_verdict_error(err->kind == JB_ERR_INVALID ? JUDGEBOX__STATUS__INVALID_JOB
+							      : JUDGEBOX__STATUS__INTERNAL_ERROR,
+				  pb ? pb->id : "", seq, err->msg, NULL);
+	if (pb)
+		judgebox__job__free_unpacked(pb, NULL);
+	return v;
+}
+
 void sup_verdict_free(Judgebox__Verdict *v)
 {
 	if (!v)
@@ -449,7 +462,7 @@ static uint64_t cpu_used_us(const struct run *r)
 	struct cg_cpu now;
 	if (!r->cg)
 		return acct_tree_cpu_us("/proc", r->pid);
-	if ( !__atomic_load_n(&r->rep->cpu_base_valid, __ATOMIC_ACQUIRE) ||
+	if (!__atomic_load_n(&r->rep->cpu_base_valid, __ATOMIC_ACQUIRE) ||
 	    cg_read_cpu(r->cg, &now) < 0)
 		return 0;
 	return now.usage_us > r->rep->cpu_base.usage_us ? now.usage_us - r->rep->cpu_base.usage_us
@@ -539,9 +552,12 @@ static void measure(struct run *r, struct vd_facts *f, Judgebox__Verdict *v)
 	struct cg_stats st = {0};
 	struct jb_err err = {0};
 	bool have = r->cg && cg_read_stats(r->cg, &st, &err) >= 0;
-	if (have && rep->cpu_base_valid) {
-		uint64_t total = st.cpu.usage_us - rep->cpu_base.usage_us;
-		uint64_t user = st.cpu.user_us - rep->cpu_base.user_us;
+	if (have) {
+		/* Without a baseline (the program never reached execve) the
+		 * set-up's few hundred microseconds stay in. */
+		struct cg_cpu base = rep->cpu_base_valid ? rep->cpu_base : (struct cg_cpu){0};
+		uint64_t total = st.cpu.usage_us - base.usage_us;
+		uint64_t user = st.cpu.user_us - base.user_us;
 		v->cpu_time_us = total;
 		v->cpu_user_us = user < total ? user : total;
 		v->cpu_system_us = total - v->cpu_user_us;
@@ -799,10 +815,7 @@ static void stream_start_jobs(struct sup *s, struct stream *st)
 		}
 		struct job *job = NULL;
 		if (job_decode(buf, len, &s->cfg.job, &job, &err) < 0) {
-			Judgebox__Status status = err.kind == JB_ERR_INVALID
-							  ? JUDGEBOX__STATUS__INVALID_JOB
-							  : JUDGEBOX__STATUS__INTERNAL_ERROR;
-			deliver(s, sup_verdict_error(status, "", seq, err.msg, NULL));
+			deliver(s, sup_verdict_invalid(buf, len, seq, &err));
 			continue;
 		}
 		run_start(s, (unsigned) slot, job, seq);

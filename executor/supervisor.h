@@ -32,6 +32,11 @@ Judgebox__Verdict *sup_verdict_error(Judgebox__Status status, const char *id, ui
 				     const char *message, const struct lim *limits);
 void sup_verdict_free(Judgebox__Verdict *v);
 
+/* The verdict of a Job that job_decode refused: INVALID_JOB (or
+ * INTERNAL_ERROR) with err's message, echoing the id when the bytes decode. */
+Judgebox__Verdict *sup_verdict_invalid(const uint8_t *buf, size_t len, uint64_t seq,
+				       const struct jb_err *err);
+
 /* `exec --stream`: read delimited Jobs from in_fd until EOF, write delimited
  * Verdicts to out_fd in completion order. Returns 0 at EOF, on SIGTERM/SIGINT
  * (after a verdict for every started job) and on a closed out_fd. */

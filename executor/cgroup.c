@@ -1,0 +1,811 @@
+/* The cgroup interface: choose a backend, place job cgroups, and the common
+ * mechanics (mkdir, attach, kill loop, rmdir) shared by cgroup-v1.c and
+ * cgroup-v2.c.
+ *
+ * Placement: job cgroups never go straight under the parent cgroup (the one
+ * judgebox runs in, or --cgroup-parent) but into a per-process directory
+ * "<parent>/judgebox-<pid>" made on the first cg_create and removed by
+ * cg_root_free, so concurrent judgebox processes never collide and a look at
+ * the parent after a run shows nothing of ours. */
+#include "cgroup-backend.h"
+
+#include <fcntl.h>
+#include <limits.h>
+#include <linux/magic.h>
+#include <stdarg.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/vfs.h>
+#include <time.h>
+
+#include "util.h"
+
+enum cg_force { CG_FORCE_AUTO, CG_FORCE_V2, CG_FORCE_V1, CG_FORCE_NONE };
+
+/* rmdir of a cgroup whose last task is still exiting fails with EBUSY for a
+ * moment (a task freeing a large address space takes milliseconds). */
+#define CG_RMDIR_TRIES 500
+
+const char *cg_backend_name(enum cg_backend b)
+{
+	switch (b) {
+	case CG_BACKEND_V2:
+		return "cgroup v2";
+	case CG_BACKEND_V2_DELEGATED:
+		return "cgroup v2 (delegated)";
+	case CG_BACKEND_V1:
+		return "cgroup v1";
+	case CG_BACKEND_NONE:
+		break;
+	}
+	return "none (rlimits)";
+}
+
+enum cg_backend cg_root_backend(const struct cg_root *root)
+{
+	return root ? root->backend : CG_BACKEND_NONE;
+}
+
+static int parse_force(const char *s, enum cg_force *ret, struct jb_err *err)
+{
+	static const struct {
+		const char *name;
+		enum cg_force force;
+	} table[] = {
+		{"auto", CG_FORCE_AUTO},
+		{"v2", CG_FORCE_V2},
+		{"v1", CG_FORCE_V1},
+		{"none", CG_FORCE_NONE},
+	};
+	if (!s || !*s) {
+		*ret = CG_FORCE_AUTO;
+		return 0;
+	}
+	for (size_t i = 0; i < ARRAY_SIZE(table); i++) {
+		if (strcmp(s, table[i].name) == 0) {
+			*ret = table[i].force;
+			return 0;
+		}
+	}
+	return jb_invalid(err, "cgroup backend '%s' is not one of auto, v2, v1, none", s);
+}
+
+static void root_clear_hiers(struct cg_root *root)
+{
+	for (size_t i = 0; i < root->n_hier; i++) {
+		free(root->hier[i].name);
+		free(root->hier[i].parent);
+		free(root->hier[i].base);
+		root->hier[i] = (struct cg_hier){0};
+	}
+	root->n_hier = 0;
+}
+
+int cg_root_add_hier(struct cg_root *root, const char *name, const char *parent, unsigned roles)
+{
+	for (size_t i = 0; i < root->n_hier; i++) {
+		if (strcmp(root->hier[i].parent, parent) == 0) {
+			root->hier[i].roles |= roles; /* co-mounted controllers */
+			return 0;
+		}
+	}
+	if (root->n_hier == CG_HIER_MAX)
+		return -E2BIG;
+	struct cg_hier *h = &root->hier[root->n_hier];
+	h->name = strdup(name);
+	h->parent = strdup(parent);
+	if (asprintf(&h->base, "%s/judgebox-%d", parent, (int) root->owner) < 0)
+		h->base = NULL;
+	root->n_hier++; /* counted even when half-filled, so it is freed */
+	h->roles = roles;
+	return h->name && h->parent && h->base ? 0 : -ENOMEM;
+}
+
+/* Auto: v2, then v1, then none. A forced backend or an explicit parent that
+ * cannot be used is an error; plain lack of cgroups is not. */
+static int probe(const struct cg_options *opt, enum cg_force force, struct cg_root *root,
+		 struct jb_err *err)
+{
+	char why2[CG_WHY_MAX / 2] = "", why1[CG_WHY_MAX / 2] = "";
+	int r;
+
+	if (force == CG_FORCE_NONE) {
+		snprintf(root->why, sizeof(root->why), "forced by the operator");
+		return 0;
+	}
+	if (force != CG_FORCE_V1) {
+		r = cg_v2_probe(opt, root, why2, sizeof(why2));
+		if (r == 0) {
+			snprintf(root->why, sizeof(root->why), "%s", why2);
+			return 0;
+		}
+		root_clear_hiers(root);
+		if (force == CG_FORCE_V2)
+			return jb_fail(err, -r, "cannot use cgroup v2: %s", why2);
+	}
+	r = cg_v1_probe(opt, root, why1, sizeof(why1));
+	if (r == 0) {
+		snprintf(root->why, sizeof(root->why), "%s%s%s", why2, *why2 ? "; " : "", why1);
+		return 0;
+	}
+	root_clear_hiers(root);
+	if (force == CG_FORCE_V1)
+		return jb_fail(err, -r, "cannot use cgroup v1: %s", why1);
+	if (opt->parent)
+		return jb_fail(err, -r, "cannot use cgroup parent '%s': %s; %s", opt->parent, why2,
+			       why1);
+	root->backend = CG_BACKEND_NONE;
+	root->ops = NULL;
+	snprintf(root->why, sizeof(root->why), "%s; %s", why2, why1);
+	return 0;
+}
+
+/* A unit test's tree is a plain directory: no kernel fills a fresh cgroup
+ * directory with files, and rmdir refuses a directory holding files. */
+static bool is_fake_tree(const char *dir)
+{
+	struct statfs sf;
+	if (statfs(dir, &sf) < 0)
+		return false;
+	return sf.f_type != CGROUP_SUPER_MAGIC && sf.f_type != CGROUP2_SUPER_MAGIC;
+}
+
+static void root_freep(struct cg_root **root)
+{
+	cg_root_free(*root);
+}
+
+int cg_root_open(const struct cg_options *opt, struct cg_root **ret, struct jb_err *err)
+{
+	struct cg_options o = *opt;
+	enum cg_force force = CG_FORCE_AUTO;
+	int r = parse_force(opt->force, &force, err);
+	if (r < 0)
+		return r;
+	if (!o.fs_root)
+		o.fs_root = "/sys/fs/cgroup";
+	if (!o.self_cgroup)
+		o.self_cgroup = "/proc/self/cgroup";
+
+	_cleanup_(root_freep) struct cg_root *root = calloc(1, sizeof(*root));
+	if (!root)
+		return jb_fail(err, ENOMEM, "choose a cgroup backend");
+	root->owner = getpid();
+	pthread_mutex_init(&root->lock, NULL);
+	r = probe(&o, force, root, err);
+	if (r < 0)
+		return r;
+	root->fake_tree = root->n_hier > 0 && is_fake_tree(root->hier[0].parent);
+	*ret = TAKE_PTR(root);
+	return 0;
+}
+
+/* Only the process that made the bases removes them: a forked child running
+ * its cleanups must not pull the directory from under its parent. */
+void cg_root_free(struct cg_root *root)
+{
+	if (!root)
+		return;
+	for (size_t i = root->n_hier; i-- > 0;) {
+		if (root->hier[i].base_made && getpid() == root->owner)
+			(void) rmdir(root->hier[i].base); /* busy: a cg not destroyed */
+	}
+	root_clear_hiers(root);
+	pthread_mutex_destroy(&root->lock);
+	free(root);
+}
+
+static size_t append(char *buf, size_t n, size_t len, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+static size_t append(char *buf, size_t n, size_t len, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	int k = vsnprintf(len < n ? buf + len : NULL, len < n ? n - len : 0, fmt, ap);
+	va_end(ap);
+	return len + (k > 0 ? (size_t) k : 0);
+}
+
+/* Like snprintf: returns the full length, writes at most n bytes. */
+int cg_root_describe(const struct cg_root *root, char *buf, size_t n)
+{
+	if (n > 0)
+		buf[0] = '\0';
+	size_t len = append(buf, n, 0, "backend: %s\nwhy: %s\n", cg_backend_name(root->backend),
+			    root->why);
+	for (size_t i = 0; i < root->n_hier; i++) {
+		const char *name = *root->hier[i].name ? root->hier[i].name : "cgroup";
+		len = append(buf, n, len, "%s: %s\n", name, root->hier[i].base);
+	}
+	return len > INT_MAX ? INT_MAX : (int) len;
+}
+
+/* mkdir the bases once per process. A base left by a dead process that had
+ * our pid is taken over: its name says it is ours. */
+static int bases_ready(struct cg_root *root, struct jb_err *err)
+{
+	if (root->ready)
+		return 0;
+	for (size_t i = 0; i < root->n_hier; i++) {
+		struct cg_hier *h = &root->hier[i];
+		if (h->base_made)
+			continue;
+		if (mkdir(h->base, 0755) < 0 && errno != EEXIST)
+			return jb_fail(err, errno, "create cgroup '%s'", h->base);
+		h->base_made = true;
+	}
+	if (root->ops->prepare_base) {
+		int r = root->ops->prepare_base(root, err);
+		if (r < 0)
+			return r;
+	}
+	root->ready = true;
+	return 0;
+}
+
+static bool name_ok(const char *name)
+{
+	size_t len = name ? strlen(name) : 0;
+	return len > 0 && len < NAME_MAX && !strchr(name, '/') && strcmp(name, ".") != 0 &&
+	       strcmp(name, "..") != 0;
+}
+
+static struct cg *cg_new(struct cg_root *root, const char *name)
+{
+	struct cg *cg = calloc(1, sizeof(*cg));
+	if (!cg)
+		return NULL;
+	cg->root = root;
+	for (size_t i = 0; i < CG_CPU_FDS; i++)
+		cg->cpu_fd[i] = -1;
+	for (size_t i = 0; i < root->n_hier; i++) {
+		if (asprintf(&cg->path[i], "%s/%s", root->hier[i].base, name) < 0) {
+			cg->path[i] = NULL;
+			cg_destroy(cg);
+			return NULL;
+		}
+	}
+	return cg;
+}
+
+int cg_create(struct cg_root *root, const char *name, struct cg **ret, struct jb_err *err)
+{
+	if (!root->ops)
+		return jb_fail(err, ENOTSUP, "create cgroup '%s': no cgroup backend", name);
+	if (!name_ok(name))
+		return jb_fail(err, EINVAL, "create cgroup '%s': bad name", name ? name : "");
+	pthread_mutex_lock(&root->lock);
+	int r = bases_ready(root, err);
+	pthread_mutex_unlock(&root->lock);
+	if (r < 0)
+		return r;
+
+	_cleanup_(cg_destroyp) struct cg *cg = cg_new(root, name);
+	if (!cg)
+		return jb_fail(err, ENOMEM, "create cgroup '%s'", name);
+	for (size_t i = 0; i < root->n_hier; i++) {
+		/* EEXIST too: two jobs must never share a cgroup. */
+		if (mkdir(cg->path[i], 0755) < 0)
+			return jb_fail(err, errno, "create cgroup '%s'", cg->path[i]);
+		cg->n_path++;
+	}
+	r = root->ops->open_cpu(cg, err);
+	if (r < 0)
+		return r;
+	*ret = TAKE_PTR(cg);
+	return 0;
+}
+
+int cg_set_limits(struct cg *cg, uint64_t memory_bytes, uint32_t pids_max, struct jb_err *err)
+{
+	return cg->root->ops->set_limits(cg, memory_bytes, pids_max, err);
+}
+
+int cg_attach(struct cg *cg, pid_t pid, struct jb_err *err)
+{
+	for (size_t i = 0; i < cg->n_path; i++) {
+		int r = cg_file_write_u64(cg->path[i], "cgroup.procs", (uint64_t) pid, false, err);
+		if (r < 0) {
+			jb_err_prefix(err, "move pid %d into its cgroup", (int) pid);
+			return r;
+		}
+	}
+	return 0;
+}
+
+int cg_read_cpu(const struct cg *cg, struct cg_cpu *ret)
+{
+	if (!cg || !cg->root->ops)
+		return -EINVAL;
+	return cg->root->ops->read_cpu(cg, ret);
+}
+
+size_t cg_cpu_fds(const struct cg *cg, int *ret, size_t max)
+{
+	size_t n = 0;
+	for (size_t i = 0; i < CG_CPU_FDS && n < max; i++)
+		if (cg->cpu_fd[i] >= 0)
+			ret[n++] = cg->cpu_fd[i];
+	return n;
+}
+
+int cg_read_stats(const struct cg *cg, struct cg_stats *ret, struct jb_err *err)
+{
+	*ret = (struct cg_stats){0};
+	return cg->root->ops->read_stats(cg, ret, err);
+}
+
+int cg_kill_all(struct cg *cg, struct jb_err *err)
+{
+	return cg->root->ops->kill_all(cg, err);
+}
+
+static void rmdir_retry(const char *dir)
+{
+	for (int i = 0; i < CG_RMDIR_TRIES; i++) {
+		if (rmdir(dir) == 0 || errno != EBUSY)
+			return; /* ENOTEMPTY: a fake tree's files, left to its test */
+		cg_sleep_ms(1);
+	}
+}
+
+void cg_destroy(struct cg *cg)
+{
+	if (!cg)
+		return;
+	if (cg->n_path > 0 && cg->root->ops)
+		(void) cg_kill_all(cg, NULL); /* best effort: rmdir shows what is left */
+	for (size_t i = cg->n_path; i-- > 0;)
+		rmdir_retry(cg->path[i]);
+	for (size_t i = 0; i < CG_CPU_FDS; i++)
+		closep(&cg->cpu_fd[i]);
+	for (size_t i = 0; i < CG_HIER_MAX; i++)
+		free(cg->path[i]);
+	free(cg);
+}
+
+/* Fills at most max entries (a job has at most CG_HIER_MAX); returns how
+ * many were filled. The strings belong to cg. */
+size_t cg_views(const struct cg *cg, struct cg_view *ret, size_t max)
+{
+	size_t n = 0;
+	for (; n < cg->n_path && n < max; n++) {
+		ret[n].name = cg->root->hier[n].name;
+		ret[n].path = cg->path[n];
+	}
+	return n;
+}
+
+/* ---- locating hierarchies and parents ---- */
+
+/* Which line of self_cgroup: controller "" is the v2 "0::" line. */
+static bool self_line_matches(const char *line, const char *list, const char *controller)
+{
+	if (!*controller)
+		return line[0] == '0' && line[1] == ':' && !*list;
+	return cg_list_has(list, controller);
+}
+
+static int self_path(const char *file, const char *controller, char *buf, size_t n)
+{
+	_cleanup_fclose_ FILE *f = fopen(file, "re");
+	_cleanup_free_ char *line = NULL;
+	size_t cap = 0;
+	if (!f)
+		return -errno;
+	while (getline(&line, &cap, f) > 0) {
+		line[strcspn(line, "\n")] = '\0';
+		char *c1 = strchr(line, ':');
+		char *c2 = c1 ? strchr(c1 + 1, ':') : NULL;
+		if (!c2)
+			continue;
+		*c2 = '\0';
+		if (!self_line_matches(line, c1 + 1, controller))
+			continue;
+		if (snprintf(buf, n, "%s", c2 + 1) >= (int) n)
+			return -ENAMETOOLONG;
+		return 0;
+	}
+	return -ENOENT;
+}
+
+static bool has_dotdot(const char *path)
+{
+	for (const char *p = path; (p = strstr(p, "..")); p += 2) {
+		if ((p == path || p[-1] == '/') && (p[2] == '/' || p[2] == '\0'))
+			return true;
+	}
+	return false;
+}
+
+/* The self path is relative to the hierarchy's root; a mount of a subtree
+ * (mountinfo root "/a") shows only what is below it. */
+static int strip_mount_root(char *rel, const char *mroot)
+{
+	size_t len = strlen(mroot);
+	if (strcmp(mroot, "/") == 0)
+		return 0;
+	if (strncmp(rel, mroot, len) != 0 || (rel[len] != '/' && rel[len] != '\0'))
+		return -ENOENT;
+	memmove(rel, rel + len, strlen(rel + len) + 1);
+	return 0;
+}
+
+int cg_parent_dir(const struct cg_options *opt, const char *controller, const char *mnt,
+		  const char *mroot, char *buf, size_t n, char *why, size_t why_n)
+{
+	char rel[PATH_MAX];
+	const char *ctl = *controller ? controller : "0::";
+	if (opt->parent) {
+		snprintf(rel, sizeof(rel), "%s", opt->parent);
+		if (has_dotdot(rel)) {
+			snprintf(why, why_n, "cgroup parent '%s' leaves its hierarchy", rel);
+			return -EINVAL;
+		}
+	} else if (self_path(opt->self_cgroup, controller, rel, sizeof(rel)) < 0) {
+		snprintf(why, why_n, "no '%s' line in '%s'", ctl, opt->self_cgroup);
+		return -ENOENT;
+	} else if (strip_mount_root(rel, mroot) < 0) {
+		snprintf(why, why_n, "cgroup '%s' is outside the mount at '%s'", rel, mnt);
+		return -ENOENT;
+	}
+	const char *r = rel + strspn(rel, "/");
+	size_t len = strlen(r);
+	while (len > 0 && r[len - 1] == '/')
+		len--;
+	if (snprintf(buf, n, "%s%s%.*s", mnt, len ? "/" : "", (int) len, r) >= (int) n)
+		return -ENAMETOOLONG;
+	struct stat st;
+	if (stat(buf, &st) < 0 || !S_ISDIR(st.st_mode)) {
+		snprintf(why, why_n, "cgroup parent '%s' does not exist", buf);
+		return -ENOENT;
+	}
+	return 0;
+}
+
+struct mi_line {
+	char *root, *mnt, *fstype, *super;
+};
+
+/* mountinfo escapes space, tab, newline and backslash as \ooo. */
+static void unescape(char *s)
+{
+	char *o = s;
+	for (char *p = s; *p; o++) {
+		if (p[0] == '\\' && p[1] >= '0' && p[1] <= '3' && p[2] >= '0' && p[2] <= '7' &&
+		    p[3] >= '0' && p[3] <= '7') {
+			*o = (char) ((p[1] - '0') * 64 + (p[2] - '0') * 8 + (p[3] - '0'));
+			p += 4;
+		} else {
+			*o = *p++;
+		}
+	}
+	*o = '\0';
+}
+
+/* "ID PARENT MAJ:MIN ROOT MOUNTPOINT OPTS [OPTIONAL...] - FSTYPE SOURCE SUPER" */
+static bool mi_split(char *line, struct mi_line *ret)
+{
+	char *save = NULL, *f[6], *t;
+	for (int i = 0; i < 6; i++) {
+		f[i] = strtok_r(i ? NULL : line, " \n", &save);
+		if (!f[i])
+			return false;
+	}
+	while ((t = strtok_r(NULL, " \n", &save)) && strcmp(t, "-") != 0)
+		;
+	if (!t)
+		return false;
+	ret->root = f[3];
+	ret->mnt = f[4];
+	ret->fstype = strtok_r(NULL, " \n", &save);
+	ret->super = strtok_r(NULL, " \n", &save) ? strtok_r(NULL, " \n", &save) : NULL;
+	if (!ret->fstype || !ret->super)
+		return false;
+	unescape(ret->root);
+	unescape(ret->mnt);
+	return true;
+}
+
+static bool path_under(const char *path, const char *top)
+{
+	size_t len = strlen(top);
+	while (len > 1 && top[len - 1] == '/')
+		len--;
+	if (len == 1 && top[0] == '/')
+		return true;
+	return strncmp(path, top, len) == 0 && (path[len] == '/' || path[len] == '\0');
+}
+
+/* The v1 controllers of a super option list, in its order: "cpu,cpuacct". */
+static void super_controllers(const char *super, char *buf, size_t n)
+{
+	static const char *const known[] = {
+		"cpu",	 "cpuacct",    "cpuset",   "memory",  "devices", "freezer", "net_cls",
+		"blkio", "perf_event", "net_prio", "hugetlb", "pids",	 "rdma",    "misc"};
+	char tmp[1024], *save = NULL;
+	size_t len = 0;
+	snprintf(tmp, sizeof(tmp), "%s", super);
+	buf[0] = '\0';
+	for (char *o = strtok_r(tmp, ",", &save); o; o = strtok_r(NULL, ",", &save)) {
+		for (size_t i = 0; i < ARRAY_SIZE(known); i++) {
+			if (strcmp(o, known[i]) == 0 && len < n)
+				len += snprintf(buf + len, n - len, "%s%s", len ? "," : "", o);
+		}
+	}
+}
+
+int cg_mount_find(const struct cg_options *opt, const char *fstype, const char *controller,
+		  char *mnt, char *mroot, char *ctrls, size_t n)
+{
+	_cleanup_fclose_ FILE *f = fopen(opt->mounts, "re");
+	_cleanup_free_ char *line = NULL;
+	size_t cap = 0;
+	if (!f)
+		return -errno;
+	while (getline(&line, &cap, f) > 0) {
+		struct mi_line mi;
+		if (!mi_split(line, &mi) || strcmp(mi.fstype, fstype) != 0)
+			continue;
+		if (!path_under(mi.mnt, opt->fs_root))
+			continue;
+		if (controller && !cg_list_has(mi.super, controller))
+			continue;
+		snprintf(mnt, n, "%s", mi.mnt);
+		snprintf(mroot, n, "%s", mi.root);
+		super_controllers(mi.super, ctrls, n);
+		return 0;
+	}
+	return -ENOENT;
+}
+
+/* ---- files ---- */
+
+int cg_join(char *buf, size_t n, const char *dir, const char *file)
+{
+	if (snprintf(buf, n, "%s/%s", dir, file) >= (int) n)
+		return -ENAMETOOLONG;
+	return 0;
+}
+
+int cg_file_write(const char *dir, const char *file, const char *val, bool optional,
+		  struct jb_err *err)
+{
+	char path[PATH_MAX];
+	if (cg_join(path, sizeof(path), dir, file) < 0)
+		return jb_fail(err, ENAMETOOLONG, "write '%s/%s'", dir, file);
+	_cleanup_close_ int fd = open(path, O_WRONLY | O_TRUNC | O_CLOEXEC);
+	if (fd < 0 && errno == ENOENT && optional)
+		return 1;
+	if (fd < 0)
+		return jb_fail(err, errno, "open '%s'", path);
+	/* One write: the kernel parses each write(2) to a cgroup file alone. */
+	size_t len = strlen(val);
+	ssize_t k = write(fd, val, len);
+	if (k < 0)
+		return jb_fail(err, errno, "write '%s' to '%s'", val, path);
+	if ((size_t) k != len)
+		return jb_fail(err, EIO, "write '%s' to '%s'", val, path);
+	return 0;
+}
+
+int cg_file_write_u64(const char *dir, const char *file, uint64_t val, bool optional,
+		      struct jb_err *err)
+{
+	char buf[32];
+	snprintf(buf, sizeof(buf), "%llu", (unsigned long long) val);
+	return cg_file_write(dir, file, buf, optional, err);
+}
+
+ssize_t cg_file_read(const char *dir, const char *file, char *buf, size_t n)
+{
+	char path[PATH_MAX];
+	if (cg_join(path, sizeof(path), dir, file) < 0)
+		return -ENAMETOOLONG;
+	_cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	ssize_t k = jb_read_full(fd, buf, n - 1);
+	if (k < 0)
+		return k;
+	buf[k] = '\0';
+	return k;
+}
+
+int cg_file_u64(const char *dir, const char *file, uint64_t *ret, struct jb_err *err)
+{
+	char buf[64];
+	ssize_t k = cg_file_read(dir, file, buf, sizeof(buf));
+	if (k < 0)
+		return jb_fail(err, (int) -k, "read '%s/%s'", dir, file);
+	if (cg_parse_u64(buf, ret) < 0)
+		return jb_fail(err, EBADMSG, "read '%s/%s': not a number", dir, file);
+	return 0;
+}
+
+int cg_file_key_u64(const char *dir, const char *file, const char *key, uint64_t *ret,
+		    struct jb_err *err)
+{
+	char buf[4096];
+	ssize_t k = cg_file_read(dir, file, buf, sizeof(buf));
+	if (k < 0)
+		return jb_fail(err, (int) -k, "read '%s/%s'", dir, file);
+	if (cg_keyed_u64(buf, key, ret) < 0)
+		return jb_fail(err, ENOENT, "read '%s/%s': no '%s' line", dir, file, key);
+	return 0;
+}
+
+int cg_file_open_ro(const struct cg_root *root, const char *dir, const char *file,
+		    struct jb_err *err)
+{
+	char path[PATH_MAX];
+	if (cg_join(path, sizeof(path), dir, file) < 0)
+		return jb_fail(err, ENAMETOOLONG, "open '%s/%s'", dir, file);
+	int flags = O_RDONLY | O_CLOEXEC | (root->fake_tree ? O_CREAT : 0);
+	int fd = open(path, flags, 0644);
+	if (fd < 0)
+		return jb_fail(err, errno, "open '%s'", path);
+	return fd;
+}
+
+/* ---- parsers (stack only: cg_read_cpu runs between fork and exec) ---- */
+
+static int parse_num(const char *s, const char **end, uint64_t *ret)
+{
+	uint64_t v = 0;
+	const char *p = s;
+	if (*p < '0' || *p > '9')
+		return -EINVAL;
+	for (; *p >= '0' && *p <= '9'; p++) {
+		if (v > (UINT64_MAX - (uint64_t) (*p - '0')) / 10)
+			return -ERANGE;
+		v = v * 10 + (uint64_t) (*p - '0');
+	}
+	*end = p;
+	*ret = v;
+	return 0;
+}
+
+static bool is_space(char c)
+{
+	return c == ' ' || c == '\t' || c == '\n';
+}
+
+int cg_parse_u64(const char *s, uint64_t *ret)
+{
+	const char *end;
+	while (is_space(*s))
+		s++;
+	if (strncmp(s, "max", 3) == 0) {
+		*ret = UINT64_MAX;
+		end = s + 3;
+	} else if (parse_num(s, &end, ret) < 0) {
+		return -EINVAL;
+	}
+	while (is_space(*end))
+		end++;
+	return *end ? -EINVAL : 0;
+}
+
+int cg_keyed_u64(const char *text, const char *key, uint64_t *ret)
+{
+	size_t klen = strlen(key);
+	for (const char *l = text; l && *l; l = strchr(l, '\n'), l = l ? l + 1 : NULL) {
+		const char *end;
+		if (strncmp(l, key, klen) != 0 || l[klen] != ' ')
+			continue;
+		if (parse_num(l + klen + 1, &end, ret) == 0 && (!*end || is_space(*end)))
+			return 0;
+		return -EINVAL;
+	}
+	return -ENOENT;
+}
+
+bool cg_list_has(const char *list, const char *word)
+{
+	size_t wlen = strlen(word);
+	for (const char *p = list; *p;) {
+		size_t len = strcspn(p, " ,\n\t");
+		if (len == wlen && strncmp(p, word, wlen) == 0)
+			return true;
+		p += len;
+		p += strspn(p, " ,\n\t");
+	}
+	return false;
+}
+
+ssize_t cg_pread_all(int fd, char *buf, size_t n)
+{
+	size_t got = 0;
+	while (got < n - 1) {
+		ssize_t k = pread(fd, buf + got, n - 1 - got, (off_t) got);
+		if (k < 0 && errno == EINTR)
+			continue;
+		if (k < 0)
+			return -errno;
+		if (k == 0)
+			break;
+		got += (size_t) k;
+	}
+	buf[got] = '\0';
+	return (ssize_t) got;
+}
+
+/* ---- killing ---- */
+
+void cg_sleep_ms(unsigned ms)
+{
+	struct timespec ts = {.tv_sec = ms / 1000, .tv_nsec = (long) (ms % 1000) * 1000000L};
+	while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
+		;
+}
+
+static int kill_line(const char *line)
+{
+	uint64_t pid;
+	if (cg_parse_u64(line, &pid) < 0 || pid == 0 || pid > INT_MAX)
+		return 0;
+	/* Never ourselves: a job cgroup must not hold judgebox (counted, so the
+	 * loop ends with EBUSY instead of a suicide). */
+	if ((pid_t) pid != getpid())
+		(void) kill((pid_t) pid, SIGKILL); /* ESRCH: it is already gone */
+	return 1;
+}
+
+/* cgroup.procs can be long (a fork bomb without pids.max): read it in
+ * pieces, keeping a partial last line for the next piece. */
+int cg_kill_listed(const char *dir, struct jb_err *err)
+{
+	char path[PATH_MAX], buf[4096];
+	size_t have = 0;
+	int listed = 0;
+	if (cg_join(path, sizeof(path), dir, "cgroup.procs") < 0)
+		return jb_fail(err, ENAMETOOLONG, "read '%s/cgroup.procs'", dir);
+	_cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return errno == ENOENT ? 0 : jb_fail(err, errno, "open '%s'", path);
+	for (;;) {
+		ssize_t k = read(fd, buf + have, sizeof(buf) - 1 - have);
+		if (k < 0 && errno == EINTR)
+			continue;
+		if (k < 0)
+			return jb_fail(err, errno, "read '%s'", path);
+		buf[have + (size_t) k] = '\0';
+		char *start = buf, *nl;
+		while ((nl = strchr(start, '\n'))) {
+			*nl = '\0';
+			listed += kill_line(start);
+			start = nl + 1;
+		}
+		have = strlen(start);
+		if (k == 0 || have == sizeof(buf) - 1) {
+			listed += have ? kill_line(start) : 0;
+			if (k == 0)
+				return listed;
+			have = 0;
+			continue;
+		}
+		memmove(buf, start, have);
+	}
+}
+
+/* Without a freezer, a task may fork between our read of cgroup.procs and
+ * its SIGKILL: read again until the list is empty. A task with SIGKILL
+ * pending cannot fork any more, so this ends. Round sleeps grow from 1 ms
+ * to 5 ms (about 0.5 s in all) to let large tasks finish exiting. */
+int cg_kill_loop(struct cg *cg, struct jb_err *err)
+{
+	for (int round = 0; round < 100; round++) {
+		int listed = 0;
+		for (size_t i = 0; i < cg->n_path; i++) {
+			int r = cg_kill_listed(cg->path[i], err);
+			if (r < 0)
+				return r;
+			listed += r;
+		}
+		if (listed == 0)
+			return 0;
+		cg_sleep_ms(round < 10 ? 1 : 5);
+	}
+	return jb_fail(err, EBUSY, "kill the tasks of cgroup '%s'", cg->path[0]);
+}
