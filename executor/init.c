@@ -7,7 +7,9 @@
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <linux/openat2.h>
 #include <sys/ioctl.h>
+#include <sys/sendfile.h>
 #include <sys/prctl.h>
 #include <sys/signalfd.h>
 #include <sys/stat.h>
@@ -37,6 +39,12 @@ struct loop {
 	struct seccomp_notif_resp *resp;
 };
 
+static void close_fd_quiet(int fd)
+{
+	if (fd >= 0)
+		(void) close(fd); /* EOF tells the supervisor the list is complete */
+}
+
 static __attribute__((noreturn)) void fail(const struct init_ctx *ctx, struct jb_err *err)
 {
 	struct init_msg m = {.type = INIT_MSG_FAIL, .err = *err};
@@ -49,8 +57,9 @@ static __attribute__((noreturn)) void fail(const struct init_ctx *ctx, struct jb
  * new descriptors never land on them. */
 static int keep_fds(const struct init_ctx *ctx, struct jb_err *err)
 {
-	int keep[16] = {ctx->ctl_fd, ctx->msg_fd, ctx->stdin_fd, ctx->stdout_fd, ctx->stderr_fd};
-	int n = 5;
+	int keep[16] = {ctx->ctl_fd,	ctx->msg_fd,	ctx->stdin_fd,
+			ctx->stdout_fd, ctx->stderr_fd, ctx->collect_fd};
+	int n = 6;
 	if (ctx->cg) /* cg_read_cpu's descriptors, for the program's CPU baseline */
 		n += (int) cg_cpu_fds(ctx->cg, keep + n, ARRAY_SIZE(keep) - (size_t) n);
 	for (int i = 1; i < n; i++) /* insertion sort: a handful of entries */
@@ -220,6 +229,58 @@ static void add_denied(struct init_report *rep, const char *name)
 		snprintf(rep->denied[rep->n_denied++], INIT_NAME_MAX, "%s", name);
 }
 
+static void send_file(const struct init_ctx *ctx, struct init_file_hdr *h, int fd)
+{
+	if (jb_write_all(ctx->collect_fd, h, sizeof(*h)) < 0)
+		return;
+	uint64_t left = h->len;
+	while (left > 0) {
+		ssize_t n = sendfile(ctx->collect_fd, fd, NULL, left);
+		if (n <= 0)
+			break;
+		left -= (uint64_t) n;
+	}
+	static const char zeros[4096]; /* only if the file shrank: keep the framing */
+	while (left > 0) {
+		size_t k = left < sizeof(zeros) ? (size_t) left : sizeof(zeros);
+		if (jb_write_all(ctx->collect_fd, zeros, k) < 0)
+			return;
+		left -= k;
+	}
+}
+
+/* Job.collect, read by init once every other process is dead (nothing can
+ * change the files any more): regular files under /box only, resolved
+ * without following any symlink or crossing a mount, opened non-blocking so
+ * a FIFO cannot hang us, each capped at output_bytes. */
+static void collect_files(const struct init_ctx *ctx)
+{
+	const struct job *job = ctx->job;
+	_cleanup_close_ int box = open("/box", O_PATH | O_DIRECTORY | O_CLOEXEC);
+	for (size_t i = 0; i < job->pb->n_collect; i++) {
+		struct init_file_hdr h = {.index = (uint32_t) i};
+		struct open_how how = {.flags = O_RDONLY | O_NONBLOCK | O_NOCTTY | O_NOFOLLOW |
+						O_CLOEXEC,
+				       .resolve = RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS |
+						  RESOLVE_NO_MAGICLINKS | RESOLVE_NO_XDEV};
+		_cleanup_close_ int fd =
+			(int) syscall(SYS_openat2, box, job->collect_paths[i], &how, sizeof(how));
+		struct stat st;
+		if (fd < 0 || fstat(fd, &st) < 0) {
+			h.error = errno;
+		} else if (!S_ISREG(st.st_mode)) {
+			h.error = EINVAL;
+			h.type = st.st_mode & S_IFMT;
+		} else {
+			uint64_t cap = job->limits.output_bytes, size = (uint64_t) st.st_size;
+			h.len = size > cap ? cap : size;
+			h.truncated = size > cap;
+		}
+		send_file(ctx, &h, fd);
+	}
+	close_fd_quiet(ctx->collect_fd);
+}
+
 /* Kill everything else in the namespace, reap it all, publish, exit. */
 static __attribute__((noreturn)) void finish(struct loop *l)
 {
@@ -240,6 +301,7 @@ static __attribute__((noreturn)) void finish(struct loop *l)
 		}
 	}
 	getrusage(RUSAGE_CHILDREN, &rep->children);
+	collect_files(l->ctx);
 	__atomic_store_n(&rep->done, true, __ATOMIC_RELEASE);
 	_exit(0);
 }

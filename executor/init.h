@@ -41,6 +41,17 @@ struct init_report {
 };
 
 enum { INIT_MSG_READY = 1, INIT_MSG_FAIL = 2 };
+
+/* One collected file on the collect pipe: this header, then len bytes.
+ * error != 0: the file could not be returned (errno; EFTYPE-like cases use
+ * EINVAL with type holding the S_IFMT bits of what was found). */
+struct init_file_hdr {
+	uint32_t index; /* into Job.collect */
+	int32_t error;
+	uint32_t type;
+	uint32_t truncated;
+	uint64_t len;
+};
 struct init_msg {
 	int type;
 	struct jb_err err;
@@ -57,6 +68,7 @@ struct init_ctx {
 	int ctl_fd;    /* read end of supervisor -> init */
 	int msg_fd;    /* write end of init -> supervisor */
 	int stdin_fd, stdout_fd, stderr_fd;
+	int collect_fd;		    /* write end: collected files after the run */
 	struct init_report *report; /* shared mapping */
 	const char *hostname;
 };

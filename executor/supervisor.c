@@ -10,6 +10,7 @@
 #include <sys/epoll.h>
 #include <sys/mman.h>
 #include <sys/signalfd.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -25,7 +26,15 @@
 #define KILL_GRACE_US	 (1000ULL * 1000)
 #define READ_CHUNK	 65536
 
-enum ev_kind { EV_MSG = 1, EV_OUT = 2, EV_ERR = 3, EV_PIDFD = 4, EV_INPUT = 5, EV_SIGNAL = 6 };
+enum ev_kind {
+	EV_MSG = 1,
+	EV_OUT = 2,
+	EV_ERR = 3,
+	EV_PIDFD = 4,
+	EV_INPUT = 5,
+	EV_SIGNAL = 6,
+	EV_COLLECT = 7,
+};
 #define EV(slot, kind) (((uint64_t) (slot) << 8) | (kind))
 
 struct outbuf {
@@ -44,6 +53,7 @@ struct run {
 	pid_t pid;
 	int pidfd, ctl_fd, msg_fd;
 	struct outbuf out[2];
+	struct outbuf collect; /* init_file_hdr records, read to EOF */
 	struct init_report *rep;
 	struct cg *cg;
 	uint64_t t_start_us, t_kill_us, next_check_us;
@@ -163,7 +173,7 @@ static int make_stdin(const struct job *job, struct jb_err *err)
 
 /* The init side's descriptors, closed in the parent once init has them. */
 struct child_fds {
-	int ctl_rd, msg_wr, in, out_wr, err_wr;
+	int ctl_rd, msg_wr, in, out_wr, err_wr, collect_wr;
 };
 
 static void close_child_fds(struct child_fds *c)
@@ -173,12 +183,13 @@ static void close_child_fds(struct child_fds *c)
 	close_fd(&c->in);
 	close_fd(&c->out_wr);
 	close_fd(&c->err_wr);
+	close_fd(&c->collect_wr);
 }
 
 static int make_pipes(struct run *r, struct child_fds *c, struct jb_err *err)
 {
-	int p[4][2];
-	for (int i = 0; i < 4; i++)
+	int p[5][2];
+	for (int i = 0; i < 5; i++)
 		if (pipe2(p[i], O_CLOEXEC) < 0) {
 			int e = errno;
 			while (i-- > 0) {
@@ -195,8 +206,11 @@ static int make_pipes(struct run *r, struct child_fds *c, struct jb_err *err)
 	c->out_wr = p[2][1];
 	r->out[1].fd = p[3][0];
 	c->err_wr = p[3][1];
+	r->collect.fd = p[4][0];
+	c->collect_wr = p[4][1];
 	for (int i = 0; i < 2; i++)
 		(void) fcntl(r->out[i].fd, F_SETFL, O_NONBLOCK); /* cannot fail on a pipe */
+	(void) fcntl(r->collect.fd, F_SETFL, O_NONBLOCK);
 	(void) fcntl(r->msg_fd, F_SETFL, O_NONBLOCK);
 	return 0;
 }
@@ -247,7 +261,7 @@ static int run_spawn(struct sup *s, struct run *r, unsigned slot, struct jb_err 
 		r->rep = NULL;
 		return jb_fail(err, errno, "map the init report");
 	}
-	struct child_fds c = {-1, -1, -1, -1, -1};
+	struct child_fds c = {-1, -1, -1, -1, -1, -1};
 	rc = make_pipes(r, &c, err);
 	if (rc >= 0)
 		rc = c.in = make_stdin(r->job, err);
@@ -260,6 +274,7 @@ static int run_spawn(struct sup *s, struct run *r, unsigned slot, struct jb_err 
 			       .stdin_fd = c.in,
 			       .stdout_fd = c.out_wr,
 			       .stderr_fd = c.err_wr,
+			       .collect_fd = c.collect_wr,
 			       .report = r->rep,
 			       .hostname = "box"};
 	if (r->cg)
@@ -371,6 +386,7 @@ static void run_start(struct sup *s, unsigned slot, struct job *job, uint64_t se
 			  .ctl_fd = -1,
 			  .msg_fd = -1,
 			  .out = {{.fd = -1}, {.fd = -1}},
+			  .collect = {.fd = -1},
 			  .t_start_us = jb_now_us()};
 	struct jb_err err = {0};
 	if (run_spawn(s, r, slot, &err) < 0) {
@@ -385,6 +401,7 @@ static void run_start(struct sup *s, unsigned slot, struct job *job, uint64_t se
 	sup_watch(s, r->msg_fd, EV(slot, EV_MSG));
 	sup_watch(s, r->out[0].fd, EV(slot, EV_OUT));
 	sup_watch(s, r->out[1].fd, EV(slot, EV_ERR));
+	sup_watch(s, r->collect.fd, EV(slot, EV_COLLECT));
 	sup_watch(s, r->pidfd, EV(slot, EV_PIDFD));
 	r->next_check_us = r->t_start_us + SETUP_TIMEOUT_US;
 }
@@ -455,6 +472,36 @@ static void read_output(struct sup *s, struct run *r, struct outbuf *o)
 	}
 	if (o->eof)
 		sup_unwatch(s, o->fd);
+}
+
+/* The collected files: at most n_collect * (header + output_bytes) bytes, all
+ * kept until init closes the pipe. */
+static void read_collect(struct sup *s, struct run *r)
+{
+	struct outbuf *o = &r->collect;
+	uint64_t max = r->job->pb->n_collect *
+		       (sizeof(struct init_file_hdr) + r->job->limits.output_bytes);
+	while (o->fd >= 0 && !o->eof) {
+		if (o->len == o->cap) {
+			size_t cap = o->cap ? o->cap * 2 : 4096;
+			uint8_t *d = o->len < max ? realloc(o->data, cap) : NULL;
+			if (!d) { /* more than init may send: stop listening */
+				sup_unwatch(s, o->fd);
+				o->eof = true;
+				return;
+			}
+			o->data = d;
+			o->cap = cap;
+		}
+		ssize_t n = read(o->fd, o->data + o->len, o->cap - o->len);
+		if (n < 0)
+			return; /* EAGAIN */
+		if (n == 0) {
+			o->eof = true;
+			sup_unwatch(s, o->fd);
+		}
+		o->len += (size_t) n;
+	}
 }
 
 static uint64_t cpu_used_us(const struct run *r)
@@ -580,6 +627,84 @@ static void measure(struct run *r, struct vd_facts *f, Judgebox__Verdict *v)
 	f->cgroup = r->cg != NULL;
 }
 
+static char *collect_error(const struct init_file_hdr *h)
+{
+	const char *what = NULL;
+	switch (h->type) {
+	case S_IFDIR:
+		what = "is a directory";
+		break;
+	case S_IFIFO:
+		what = "is a FIFO";
+		break;
+	case S_IFSOCK:
+		what = "is a socket";
+		break;
+	case S_IFCHR:
+	case S_IFBLK:
+		what = "is a device";
+		break;
+	}
+	char buf[128];
+	if (what)
+		snprintf(buf, sizeof(buf), "not a regular file: %s", what);
+	else if (h->error == ELOOP)
+		snprintf(buf, sizeof(buf), "is a symbolic link (never followed)");
+	else if (h->error == ENOENT)
+		snprintf(buf, sizeof(buf), "no such file");
+	else if (h->error == EXDEV)
+		snprintf(buf, sizeof(buf), "crosses a mount point");
+	else
+		snprintf(buf, sizeof(buf), "cannot be read: %s", strerror(h->error));
+	return dup_str(buf);
+}
+
+/* Verdict.files in the order asked; one entry per Job.collect path. */
+static void set_files(Judgebox__Verdict *v, const struct run *r)
+{
+	size_t n = r->job->pb->n_collect;
+	if (n == 0)
+		return;
+	v->files = calloc(n, sizeof(*v->files));
+	if (!v->files)
+		abort();
+	for (size_t i = 0; i < n; i++) {
+		Judgebox__File *f = calloc(1, sizeof(*f));
+		if (!f)
+			abort();
+		judgebox__file__init(f);
+		f->path = dup_str(r->job->pb->collect[i]);
+		f->error = NULL;
+		v->files[v->n_files++] = f;
+	}
+	const uint8_t *p = r->collect.data, *end = p + r->collect.len;
+	struct init_file_hdr h;
+	while ((size_t) (end - p) >= sizeof(h)) {
+		memcpy(&h, p, sizeof(h));
+		p += sizeof(h);
+		if (h.index >= n || h.len > (uint64_t) (end - p))
+			break; /* cut short: the rest stays "not collected" */
+		Judgebox__File *f = v->files[h.index];
+		if (h.error) {
+			f->error = collect_error(&h);
+		} else if (h.len) {
+			f->content.data = malloc(h.len);
+			if (!f->content.data)
+				abort();
+			memcpy(f->content.data, p, h.len);
+			f->content.len = h.len;
+		}
+		f->truncated = h.truncated != 0;
+		p += h.len;
+	}
+	for (size_t i = 0; i < n; i++)
+		if (!v->files[i]->error && !v->files[i]->content.data && !r->collect.eof)
+			v->files[i]->error = dup_str("not collected: the sandbox ended first");
+	for (size_t i = 0; i < n; i++)
+		if (!v->files[i]->error)
+			v->files[i]->error = dup_str("");
+}
+
 static Judgebox__Verdict *build_verdict(struct run *r)
 {
 	Judgebox__Verdict *v = verdict_new(r->job->pb->id, r->seq, &r->job->limits);
@@ -608,6 +733,7 @@ static Judgebox__Verdict *build_verdict(struct run *r)
 	f.output_over = r->out[0].over || r->out[1].over;
 	take_output(&r->out[0], &v->stdout, &v->stdout_truncated);
 	take_output(&r->out[1], &v->stderr, &v->stderr_truncated);
+	set_files(v, r);
 	char *msg = NULL;
 	v->status = vd_decide(&f, &r->job->limits, &v->exit_code, &v->signal, &msg);
 	if (f.internal_error && f.internal.kind == JB_ERR_INVALID)
@@ -622,6 +748,7 @@ static void drain(struct sup *s, struct run *r)
 	for (int i = 0; i < 2; i++)
 		if (r->out[i].fd >= 0)
 			read_output(s, r, &r->out[i]);
+	read_collect(s, r);
 }
 
 static void run_finish(struct sup *s, struct run *r)
@@ -634,7 +761,8 @@ static void run_finish(struct sup *s, struct run *r)
 	}
 	Judgebox__Verdict *v = build_verdict(r);
 	cg_destroy(r->cg);
-	int fds[] = {r->pidfd, r->ctl_fd, r->msg_fd, r->out[0].fd, r->out[1].fd};
+	free(r->collect.data);
+	int fds[] = {r->pidfd, r->ctl_fd, r->msg_fd, r->out[0].fd, r->out[1].fd, r->collect.fd};
 	for (size_t i = 0; i < ARRAY_SIZE(fds); i++) {
 		sup_unwatch(s, fds[i]);
 		close_fd(&fds[i]);
@@ -661,6 +789,9 @@ static void on_event(struct sup *s, uint64_t ev)
 		break;
 	case EV_ERR:
 		read_output(s, r, &r->out[1]);
+		break;
+	case EV_COLLECT:
+		read_collect(s, r);
 		break;
 	case EV_PIDFD:
 		run_finish(s, r);
