@@ -3,8 +3,11 @@
  *
  *   inspect [basic] [PATH...]   process, ids, caps, mounts, /dev, namespaces;
  *                               each PATH reported as path[PATH]=absent|file|
- *                               empty|entries:N
- *   inspect net                 interfaces and loopback (uses sockets)
+ *                               empty|entries:N (no sockets: default policy)
+ *   inspect net                 lo's flags through an AF_UNIX socket (a
+ *                               policy that allows AF_UNIX sockets: ci)
+ *   inspect inet                TCP over 127.0.0.1 and a UDP connect out (a
+ *                               policy that allows AF_INET sockets)
  *
  * A failed probe prints the errno name as the value; nothing here aborts. */
 #define _GNU_SOURCE /* strerrorname_np, accept4 */
@@ -312,6 +315,9 @@ static void basic(int npaths, char **paths)
 	namespaces();
 	kv("net_dev", "%s", slurp("/proc/net/dev", ';', buf, sizeof(buf)));
 	list_dir("sys_class_net", "/sys/class/net", 0);
+	/* The kernel adds 127.0.0.1 to the local table when lo comes up. */
+	const char *fib = slurp("/proc/net/fib_trie", ' ', buf, sizeof(buf));
+	kv("lo_fib", "%s", fib != buf ? fib : strstr(buf, "127.0.0.1") ? "up" : "down");
 	rdonly("rdonly[/]", "/");
 	rdonly("rdonly[/usr]", "/usr");
 	rdonly("rdonly[/box]", "/box");
@@ -331,10 +337,11 @@ static void basic(int npaths, char **paths)
 		path_state(paths[i]);
 }
 
+/* SIOCGIFFLAGS works on any socket: AF_UNIX keeps it within the ci policy. */
 static void loopback_flags(void)
 {
 	struct ifreq ifr;
-	int s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	int s = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
 
 	if (s < 0) {
 		kv("lo_flags", "%s", ename(errno));
@@ -377,20 +384,25 @@ static void loopback_tcp(void)
 
 static void net(void)
 {
-	struct if_nameindex *ifs = if_nameindex();
-	char out[1024] = "";
-	size_t len = 0;
-
-	if (!ifs) {
-		kv("ifaces", "%s", ename(errno));
-	} else {
-		for (struct if_nameindex *i = ifs; i->if_index; i++)
-			len += snprintf(out + len, len < sizeof(out) ? sizeof(out) - len : 0,
-					"%s%s", len ? "," : "", i->if_name);
-		if_freenameindex(ifs);
-		kv("ifaces", "%s", out);
-	}
 	loopback_flags();
+	/* And again for a name that must not exist in the box. */
+	struct ifreq ifr;
+	int s = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+
+	memset(&ifr, 0, sizeof(ifr));
+	strcpy(ifr.ifr_name, "eth0");
+	if (s < 0)
+		kv("eth0_flags", "socket-%s", ename(errno));
+	else if (ioctl(s, SIOCGIFFLAGS, &ifr) < 0)
+		kv("eth0_flags", "%s", ename(errno));
+	else
+		kv("eth0_flags", "0x%x", (unsigned) ifr.ifr_flags);
+	if (s >= 0)
+		close(s);
+}
+
+static void inet(void)
+{
 	loopback_tcp();
 	/* No route leaves the box: a UDP connect to a public address must fail. */
 	struct sockaddr_in ext = {.sin_family = AF_INET, .sin_port = htons(53)};
@@ -411,6 +423,10 @@ int main(int argc, char **argv)
 {
 	if (argc > 1 && strcmp(argv[1], "net") == 0) {
 		net();
+		return 0;
+	}
+	if (argc > 1 && strcmp(argv[1], "inet") == 0) {
+		inet();
 		return 0;
 	}
 	if (argc > 1 && strcmp(argv[1], "basic") == 0)

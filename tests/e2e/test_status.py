@@ -79,7 +79,8 @@ jb.check("cpu: burn 300 ms measured (0.28..0.6 s)",
          280_000 <= v.get("cpu_time_us", 0) < 600_000, jb.verdict_summary(v))
 jb.check("cpu: burn 300 ms mostly user time", v.get("cpu_user_us", 0) >= 200_000,
          jb.verdict_summary(v))
-v = jb.run_payload("burn", [600, 0, 2], ["--time", "5"] + LONG_WALL)
+CI = ["--policy", "ci"]  # the default policy forbids fork
+v = jb.run_payload("burn", [600, 0, 2], ["--time", "5"] + CI + LONG_WALL)
 jb.field("cpu: two children burning 300 ms each is OK", v, "status", "OK")
 jb.check("cpu: children's CPU counted (>= 0.56 s)", v.get("cpu_time_us", 0) >= 560_000,
          jb.verdict_summary(v))
@@ -93,7 +94,7 @@ jb.field("precedence: over CPU limit then exit 3 -> TIME_LIMIT", v, "status", "T
 jb.check("precedence: exit_code/signal say how it ended (3, or killed by 9)",
          (v.get("signal") == 0 and v.get("exit_code") == 3) or v.get("signal") == 9,
          jb.verdict_summary(v))
-v = jb.run_payload("burn", [1400, 0, 2], ["--time", "1"] + LONG_WALL)
+v = jb.run_payload("burn", [1400, 0, 2], ["--time", "1"] + CI + LONG_WALL)
 jb.field("precedence: children over the CPU limit, main exits 0 -> TIME_LIMIT", v, "status",
          "TIME_LIMIT")
 jb.check("precedence: children's cpu_time_us > 1 s", v.get("cpu_time_us", 0) > 1_000_000,
