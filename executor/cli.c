@@ -13,6 +13,7 @@
 #include "job.h"
 #include "lim.h"
 #include "seccomp.h"
+#include "stream.h"
 #include "supervisor.h"
 #include "util.h"
 
@@ -491,7 +492,7 @@ static int cmd_exec(int argc, char **argv, int i)
 	int rc = 0;
 	if (arg_.stream) {
 		struct jb_err err = {0};
-		if (sup_stream(s, 0, 1, &err) < 0) {
+		if (stream_run(s, 0, 1, &err) < 0) {
 			fprintf(stderr, "judgebox: %s\n", err.msg);
 			rc = 1;
 		}

@@ -31,9 +31,8 @@ enum ev_kind {
 	EV_OUT = 2,
 	EV_ERR = 3,
 	EV_PIDFD = 4,
-	EV_INPUT = 5,
-	EV_SIGNAL = 6,
-	EV_COLLECT = 7,
+	EV_COLLECT = 5,
+	EV_CALLER = 6, /* a descriptor of sup_watch_fd's caller; slot = its token */
 };
 #define EV(slot, kind) (((uint64_t) (slot) << 8) | (kind))
 
@@ -61,18 +60,16 @@ struct run {
 	struct jb_err err;
 };
 
-typedef void (*sup_sink)(struct sup *s, Judgebox__Verdict *v);
-
 struct sup {
 	struct sup_config cfg;
 	int epfd;
 	struct run *runs;
 	unsigned ncpu;
 	uint64_t counter;
-	sup_sink sink;
+	sup_sink_fn sink;
+	void *sink_opaque;
 	Judgebox__Verdict *single; /* sup_run's result */
-	int out_fd;		   /* stream output */
-	bool out_closed;
+	uint32_t ready;		   /* tokens of the caller's fds seen ready */
 };
 
 static void run_finish(struct sup *s, struct run *r);
@@ -122,6 +119,11 @@ void sup_free(struct sup *s)
 		close(s->epfd);
 	free(s->runs);
 	free(s);
+}
+
+const struct job_config *sup_job_config(const struct sup *s)
+{
+	return &s->cfg.job;
 }
 
 static void sup_watch(struct sup *s, int fd, uint64_t ev)
@@ -371,7 +373,18 @@ void sup_verdict_free(Judgebox__Verdict *v)
 
 static void deliver(struct sup *s, Judgebox__Verdict *v)
 {
-	s->sink(s, v);
+	s->sink(s->sink_opaque, v);
+}
+
+void sup_set_sink(struct sup *s, sup_sink_fn fn, void *opaque)
+{
+	s->sink = fn;
+	s->sink_opaque = opaque;
+}
+
+void sup_deliver(struct sup *s, Judgebox__Verdict *v)
+{
+	deliver(s, v);
 }
 
 /* Start job (owned) in a free slot; a job that cannot start gets its
@@ -813,26 +826,37 @@ static int next_timeout_ms(const struct sup *s, uint64_t now)
 	return ms > 60000 ? 60000 : (int) ms;
 }
 
-/* One round: wait for events or the nearest deadline, handle them, then the
- * timers. Non-run events (stream input, signals) go to other(). */
-static void loop_once(struct sup *s, void (*other)(struct sup *, uint64_t))
+int sup_watch_fd(struct sup *s, int fd, unsigned token, bool on)
+{
+	struct epoll_event e = {.events = EPOLLIN, .data.u64 = EV(token, EV_CALLER)};
+	if (epoll_ctl(s->epfd, on ? EPOLL_CTL_ADD : EPOLL_CTL_DEL, fd, &e) < 0)
+		return -errno;
+	return 0;
+}
+
+uint32_t sup_wait(struct sup *s, int timeout_ms)
 {
 	struct epoll_event evs[32];
-	int n = epoll_wait(s->epfd, evs, ARRAY_SIZE(evs), next_timeout_ms(s, jb_now_us()));
+	int t = next_timeout_ms(s, jb_now_us());
+	if (timeout_ms >= 0 && (t < 0 || timeout_ms < t))
+		t = timeout_ms;
+	s->ready = 0;
+	int n = epoll_wait(s->epfd, evs, ARRAY_SIZE(evs), t);
 	for (int i = 0; i < n; i++) {
-		uint64_t kind = evs[i].data.u64 & 0xff;
-		if (kind == EV_INPUT || kind == EV_SIGNAL)
-			other(s, evs[i].data.u64);
+		uint64_t ev = evs[i].data.u64;
+		if ((ev & 0xff) == EV_CALLER)
+			s->ready |= 1u << ((ev >> 8) & 31);
 		else
-			on_event(s, evs[i].data.u64);
+			on_event(s, ev);
 	}
 	uint64_t now = jb_now_us();
 	for (unsigned i = 0; i < s->cfg.parallel; i++)
 		if (s->runs[i].state != RUN_FREE)
 			check_run(s, &s->runs[i], now);
+	return s->ready;
 }
 
-static unsigned running(const struct sup *s)
+unsigned sup_running(const struct sup *s)
 {
 	unsigned n = 0;
 	for (unsigned i = 0; i < s->cfg.parallel; i++)
@@ -840,50 +864,23 @@ static unsigned running(const struct sup *s)
 	return n;
 }
 
-static void single_sink(struct sup *s, Judgebox__Verdict *v)
+unsigned sup_free_slots(const struct sup *s)
 {
-	s->single = v;
+	return s->cfg.parallel - sup_running(s);
 }
 
-static void no_other(struct sup *s, uint64_t ev)
+bool sup_start(struct sup *s, struct job *job, uint64_t seq)
 {
+	for (unsigned i = 0; i < s->cfg.parallel; i++)
+		if (s->runs[i].state == RUN_FREE) {
+			run_start(s, i, job, seq);
+			return true;
+		}
+	return false;
 }
 
-Judgebox__Verdict *sup_run(struct sup *s, struct job *job)
+void sup_stop_all(struct sup *s, bool stopping)
 {
-	s->sink = single_sink;
-	s->single = NULL;
-	run_start(s, 0, job, 0);
-	while (!s->single)
-		loop_once(s, no_other);
-	return TAKE_PTR(s->single);
-}
-
-/* `exec --stream` state. */
-struct stream {
-	int in_fd, sfd;
-	struct job_frames *frames;
-	uint64_t seq;
-	bool eof, lost, stopping, watching;
-	bool no_epoll; /* a regular file or /dev/null: always readable */
-};
-static struct stream *the_stream; /* the loop's other() needs it; one stream per process */
-
-static void stream_sink(struct sup *s, Judgebox__Verdict *v)
-{
-	uint8_t *buf = NULL;
-	size_t len = 0;
-	struct jb_err err = {0};
-	if (!s->out_closed && job_verdict_pack(v, &buf, &len, &err) >= 0 &&
-	    job_frame_write(s->out_fd, buf, len, &err) < 0)
-		s->out_closed = true; /* EPIPE: the reader is gone */
-	free(buf);
-	sup_verdict_free(v);
-}
-
-static void stream_stop(struct sup *s, struct stream *st, bool stopping)
-{
-	st->stopping = true;
 	for (unsigned i = 0; i < s->cfg.parallel; i++)
 		if (s->runs[i].state != RUN_FREE) {
 			s->runs[i].stopping = s->runs[i].stopping || stopping;
@@ -891,142 +888,24 @@ static void stream_stop(struct sup *s, struct stream *st, bool stopping)
 		}
 }
 
-static void stream_read(struct sup *s, struct stream *st)
+static void single_sink(void *opaque, Judgebox__Verdict *v)
 {
-	uint8_t buf[READ_CHUNK];
-	ssize_t n = read(st->in_fd, buf, sizeof(buf));
-	struct jb_err err = {0};
-	if (n < 0 && (errno == EINTR || errno == EAGAIN))
-		return;
-	if (n <= 0) {
-		st->eof = true;
-		return;
+	((struct sup *) opaque)->single = v;
+}
+
+Judgebox__Verdict *sup_run(struct sup *s, struct job *job)
+{
+	sup_sink_fn saved = s->sink;
+	void *saved_opaque = s->sink_opaque;
+	sup_set_sink(s, single_sink, s);
+	s->single = NULL;
+	if (!sup_start(s, job, 0)) {
+		job_free(job);
+		s->single = sup_verdict_error(JUDGEBOX__STATUS__INTERNAL_ERROR, "", 0,
+					      "no free slot", NULL);
 	}
-	if (job_frames_feed(st->frames, buf, (size_t) n, &err) < 0)
-		st->lost = true;
-}
-
-static void stream_other(struct sup *s, uint64_t ev)
-{
-	struct stream *st = the_stream;
-	if ((ev & 0xff) == EV_SIGNAL) {
-		struct signalfd_siginfo si;
-		(void) !read(st->sfd, &si, sizeof(si));
-		stream_stop(s, st, true);
-		return;
-	}
-	stream_read(s, st);
-}
-
-static int free_slot(const struct sup *s)
-{
-	for (unsigned i = 0; i < s->cfg.parallel; i++)
-		if (s->runs[i].state == RUN_FREE)
-			return (int) i;
-	return -1;
-}
-
-/* Start every complete frame a free slot can take. */
-static void stream_start_jobs(struct sup *s, struct stream *st)
-{
-	int slot;
-	while (!st->stopping && !st->lost && (slot = free_slot(s)) >= 0) {
-		const uint8_t *buf;
-		size_t len;
-		struct jb_err err = {0};
-		int r = job_frames_next(st->frames, &buf, &len, &err);
-		if (r == 0)
-			return;
-		uint64_t seq = st->seq++;
-		if (r < 0) {
-			st->lost = true;
-			deliver(s, sup_verdict_error(JUDGEBOX__STATUS__INVALID_JOB, "", seq,
-						     err.msg, NULL));
-			return;
-		}
-		struct job *job = NULL;
-		if (job_decode(buf, len, &s->cfg.job, &job, &err) < 0) {
-			deliver(s, sup_verdict_invalid(buf, len, seq, &err));
-			continue;
-		}
-		run_start(s, (unsigned) slot, job, seq);
-	}
-}
-
-/* Read input only while a slot is free: memory stays bounded by the slots. */
-static void stream_throttle(struct sup *s, struct stream *st)
-{
-	bool want = !st->eof && !st->lost && !st->stopping && free_slot(s) >= 0;
-	if (want == st->watching || st->no_epoll)
-		return;
-	struct epoll_event e = {.events = EPOLLIN, .data.u64 = EV(0, EV_INPUT)};
-	if (epoll_ctl(s->epfd, want ? EPOLL_CTL_ADD : EPOLL_CTL_DEL, st->in_fd, &e) < 0) {
-		st->no_epoll = errno == EPERM; /* epoll refuses files that never block */
-		return;
-	}
-	st->watching = want;
-}
-
-static void stream_at_eof(struct sup *s, struct stream *st)
-{
-	if (!st->eof || st->lost || job_frames_pending(st->frames) == 0)
-		return;
-	const uint8_t *buf;
-	size_t len;
-	struct jb_err err = {0};
-	if (job_frames_next(st->frames, &buf, &len, &err) != 0)
-		return; /* a whole frame is still waiting for a slot */
-	st->lost = true;
-	deliver(s, sup_verdict_error(JUDGEBOX__STATUS__INVALID_JOB, "", st->seq++,
-				     "stream: the last frame was cut short at end of input", NULL));
-}
-
-static int stream_signals(struct stream *st, struct jb_err *err)
-{
-	sigset_t mask;
-	sigemptyset(&mask);
-	sigaddset(&mask, SIGTERM);
-	sigaddset(&mask, SIGINT);
-	sigprocmask(SIG_BLOCK, &mask, NULL);
-	st->sfd = signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK);
-	return st->sfd < 0 ? jb_fail(err, errno, "signalfd") : 0;
-}
-
-int sup_stream(struct sup *s, int in_fd, int out_fd, struct jb_err *err)
-{
-	struct stream st = {.in_fd = in_fd, .sfd = -1};
-	int r = job_frames_new(1ULL << 30, &st.frames, err);
-	if (r >= 0)
-		r = stream_signals(&st, err);
-	if (r < 0) {
-		job_frames_free(st.frames);
-		return r;
-	}
-	the_stream = &st;
-	s->sink = stream_sink;
-	s->out_fd = out_fd;
-	sup_watch(s, st.sfd, EV(0, EV_SIGNAL));
-	for (;;) {
-		stream_start_jobs(s, &st);
-		stream_at_eof(s, &st);
-		if (s->out_closed && !st.stopping)
-			stream_stop(s, &st, false);
-		bool input_done = st.eof || st.lost || st.stopping;
-		bool frames_left = !st.lost && !st.stopping && job_frames_pending(st.frames) > 0;
-		if (input_done && !frames_left && running(s) == 0)
-			break;
-		stream_throttle(s, &st);
-		if (st.no_epoll && !input_done && free_slot(s) >= 0) {
-			stream_read(s, &st); /* cannot block for long: a file */
-			continue;
-		}
-		loop_once(s, stream_other);
-	}
-	if (st.watching)
-		sup_unwatch(s, in_fd);
-	sup_unwatch(s, st.sfd);
-	close(st.sfd);
-	job_frames_free(st.frames);
-	the_stream = NULL;
-	return 0;
+	while (!s->single)
+		(void) sup_wait(s, -1);
+	sup_set_sink(s, saved, saved_opaque);
+	return TAKE_PTR(s->single);
 }

@@ -22,6 +22,9 @@ struct sup;
 int sup_new(const struct sup_config *cfg, struct sup **ret, struct jb_err *err);
 void sup_free(struct sup *s);
 
+/* What jobs may ask for (for decoding them). */
+const struct job_config *sup_job_config(const struct sup *s);
+
 /* Run one validated job (ownership taken) and return its verdict, which the
  * caller frees with sup_verdict_free. Failures of the sandbox become an
  * INTERNAL_ERROR verdict, not an error return. */
@@ -37,7 +40,28 @@ void sup_verdict_free(Judgebox__Verdict *v);
 Judgebox__Verdict *sup_verdict_invalid(const uint8_t *buf, size_t len, uint64_t seq,
 				       const struct jb_err *err);
 
-/* `exec --stream`: read delimited Jobs from in_fd until EOF, write delimited
- * Verdicts to out_fd in completion order. Returns 0 at EOF, on SIGTERM/SIGINT
- * (after a verdict for every started job) and on a closed out_fd. */
-int sup_stream(struct sup *s, int in_fd, int out_fd, struct jb_err *err);
+/* Where finished verdicts go (ownership passes to fn). sup_run uses its own. */
+typedef void (*sup_sink_fn)(void *opaque, Judgebox__Verdict *v);
+void sup_set_sink(struct sup *s, sup_sink_fn fn, void *opaque);
+/* Hand a verdict made outside the supervisor (a frame that did not decode)
+ * to the sink, so every verdict leaves through one place. */
+void sup_deliver(struct sup *s, Judgebox__Verdict *v);
+
+/* Start job (ownership taken) in a free slot; false when every slot is busy.
+ * Its verdict, carrying seq, reaches the sink later (or at once when it
+ * cannot start). */
+bool sup_start(struct sup *s, struct job *job, uint64_t seq);
+unsigned sup_running(const struct sup *s);
+unsigned sup_free_slots(const struct sup *s);
+
+/* Let sup_wait also wake for fd (a caller's input), reported as bit token
+ * (0..31) of sup_wait's result. */
+int sup_watch_fd(struct sup *s, int fd, unsigned token, bool on);
+
+/* Handle what is ready and the running jobs' deadlines, waiting at most
+ * timeout_ms (-1: until something happens). Returns the tokens of the
+ * caller's descriptors that are readable. */
+uint32_t sup_wait(struct sup *s, int timeout_ms);
+
+/* End every running job; stopping: their verdicts say "worker stopping". */
+void sup_stop_all(struct sup *s, bool stopping);
