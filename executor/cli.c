@@ -624,8 +624,9 @@ static const char usage_text[] =
 #else
 static int no_redis(int argc, char **argv, int i)
 {
-	fprintf(stderr, "judgebox: %s: this judgebox was built without hiredis "
-			"(install libhiredis-dev and rebuild)\n",
+	fprintf(stderr,
+		"judgebox: %s: this judgebox was built without hiredis "
+		"(install libhiredis-dev and rebuild)\n",
 		argv[1]);
 	return 2;
 }

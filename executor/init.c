@@ -424,8 +424,9 @@ void init_main(const struct init_ctx *ctx)
 	struct init_msg ready = {.type = INIT_MSG_READY};
 	if (jb_write_all(ctx->msg_fd, &ready, sizeof(ready)) < 0 || wait_ctl(ctx) != 'G')
 		_exit(1);
-	/* Now in the job's cgroup: make it the root of what the job sees. */
-	if (ctx->cg && unshare(CLONE_NEWCGROUP) < 0) {
+	/* Now in the job's cgroup (if any): make it the root of what the job
+	 * sees; without one the namespace still hides the host's paths. */
+	if (unshare(CLONE_NEWCGROUP) < 0) {
 		jb_fail(&err, errno, "unshare the cgroup namespace");
 		fail(ctx, &err);
 	}

@@ -574,8 +574,7 @@ void sc_cache_clear(void)
 	(void) pthread_mutex_unlock(&sc_cache_lock);
 }
 
-int sc_filter_compile(const struct sc_filter *cf, const struct sock_fprog **ret,
-		      struct jb_err *err)
+int sc_filter_compile(const struct sc_filter *cf, const struct sock_fprog **ret, struct jb_err *err)
 {
 	struct sc_filter *f = (struct sc_filter *) cf; /* the BPF is a cache of the policy */
 	(void) pthread_mutex_lock(&sc_cache_lock);

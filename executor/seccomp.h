@@ -38,8 +38,7 @@ void sc_cache_clear(void);
  * it while init sets up the mounts. NULL when libseccomp fails (see
  * sc_filter_compile for why). */
 const struct sock_fprog *sc_filter_prog(const struct sc_filter *f);
-int sc_filter_compile(const struct sc_filter *f, const struct sock_fprog **ret,
-		      struct jb_err *err);
+int sc_filter_compile(const struct sc_filter *f, const struct sock_fprog **ret, struct jb_err *err);
 
 /* Install prog on the calling thread with SECCOMP_FILTER_FLAG_NEW_LISTENER.
  * Requires no_new_privs. Returns the listener fd (close-on-exec) or -errno.

@@ -531,7 +531,13 @@ def snapshot():
 def _cgroup_is_ours(path, ours):
     """A judgebox-* cgroup is a leftover when it is empty (nobody removed it) or
     holds one of our descendants; one holding only strangers' tasks belongs to
-    a concurrent run on this shared machine."""
+    a concurrent run on this shared machine. judgebox-PID, the per-process
+    parent, belongs to that judgebox while PID lives (a concurrent test's)."""
+    base = os.path.basename(path)
+    if base.startswith("judgebox-") and base[9:].isdigit():
+        pid = int(base[9:])
+        if pid not in ours and os.path.exists("/proc/%d" % pid):
+            return False
     pids = []
     for name in ("cgroup.procs", "tasks"):
         try:
