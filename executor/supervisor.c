@@ -17,6 +17,7 @@
 
 #include "acct.h"
 #include "init.h"
+#include "mount.h"
 #include "ns.h"
 #include "seccomp.h"
 #include "util.h"
@@ -98,6 +99,10 @@ int sup_new(const struct sup_config *cfg, struct sup **ret, struct jb_err *err)
 		sup_free(s);
 		return jb_fail(err, e, "set up the supervisor");
 	}
+	if (mnt_prepare(err) < 0) {
+		sup_free(s);
+		return -EIO;
+	}
 	/* A root supervisor's supplementary groups (root's!) would follow the
 	 * program into the box: drop them. */
 	if (geteuid() == 0 && setgroups(0, NULL) < 0) {
@@ -117,6 +122,7 @@ void sup_free(struct sup *s)
 		return;
 	if (s->epfd >= 0)
 		close(s->epfd);
+	mnt_prepare_free();
 	free(s->runs);
 	free(s);
 }
@@ -247,6 +253,18 @@ static int prepare_cgroup(struct sup *s, struct run *r, struct jb_err *err)
 	return rc;
 }
 
+/* The cgroup dirs the box shows at /sys/fs/cgroup: the limits runtimes size
+ * themselves by (memory, pids, cpu); not the freezer, which is ours. */
+static size_t job_cg_views(const struct cg *cg, struct cg_view *ret, size_t max)
+{
+	struct cg_view all[8];
+	size_t n = cg_views(cg, all, ARRAY_SIZE(all)), k = 0;
+	for (size_t i = 0; i < n && k < max; i++)
+		if (strcmp(all[i].name, "freezer") != 0)
+			ret[k++] = all[i];
+	return k;
+}
+
 /* Everything up to a running init waiting for its id maps. */
 static int run_spawn(struct sup *s, struct run *r, unsigned slot, struct jb_err *err)
 {
@@ -280,7 +298,7 @@ static int run_spawn(struct sup *s, struct run *r, unsigned slot, struct jb_err 
 			       .report = r->rep,
 			       .hostname = "box"};
 	if (r->cg)
-		ctx.n_cg_views = cg_views(r->cg, ctx.cg_views, ARRAY_SIZE(ctx.cg_views));
+		ctx.n_cg_views = job_cg_views(r->cg, ctx.cg_views, ARRAY_SIZE(ctx.cg_views));
 	if (rc >= 0)
 		rc = spawn_init(r, &ctx, err);
 	close_child_fds(&c);
