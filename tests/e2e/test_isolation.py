@@ -27,12 +27,20 @@ EMPTY_OK = ["/home", "/root", "/var", "/srv", "/opt", "/mnt"]
 VIEW_PREFIXES = ("/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32", "/etc")
 
 
+# Directories the box provides itself (a checkout in /tmp/x makes its parent
+# /tmp one of the paths to hide: the box's own /tmp is not the host's).
+BOX_OWN = ("/tmp", "/box", "/dev", "/proc", "/sys", "/etc", "/dev/shm")
+
+
 def hidden_paths(paths):
     """The host paths that must be absent in the box: duplicates, / and those
     under the default view dropped (with a note)."""
     out = []
     for p in dict.fromkeys(paths):
         if p in ("", "/"):
+            continue
+        if p in BOX_OWN:
+            jb.diag("not checking '%s': the box has its own" % p)
             continue
         if any(p == v or p.startswith(v + "/") for v in VIEW_PREFIXES):
             jb.diag("not checking '%s': it lies under the default view" % p)
