@@ -193,6 +193,8 @@ static const struct flag job_flags[] = {
 	{"--box-size", 1, set_size, L(box_bytes), "SIZE writable /box and /tmp (64M)"},
 	{"--policy", 1, set_string, &arg_.job.policy, "NAME seccomp policy (default)"},
 	{"--stdin", 1, set_stdin, NULL, "FILE the program's stdin ('-' = ours)"},
+	{"--stdin-file", 1, set_string, &arg_.job.stdin_file,
+	 "BOXPATH open this --file as stdin (no copy)"},
 	{"--env", 1, add_env, NULL, "K=V   environment entry (repeatable)"},
 	{"--file", 1, add_file, NULL, "HOST:BOX place a host file in /box (repeatable)"},
 	{"--rootfs", 1, set_string, &arg_.job.rootfs, "DIR read-only root filesystem"},

@@ -173,8 +173,15 @@ static __attribute__((noreturn)) void child_fail(const struct init_ctx *ctx, int
 
 static int child_stdio(const struct init_ctx *ctx, struct jb_err *err)
 {
-	if (dup2(ctx->stdin_fd, 0) < 0 || dup2(ctx->stdout_fd, 1) < 0 ||
-	    dup2(ctx->stderr_fd, 2) < 0)
+	int in = ctx->stdin_fd;
+	if (ctx->job->stdin_path) {
+		/* Opened as the box user: the program owns the file anyway. */
+		in = open(ctx->job->stdin_path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+		if (in < 0)
+			return jb_fail(err, errno, "open stdin_file '/box/%s'",
+				       ctx->job->stdin_path);
+	}
+	if (dup2(in, 0) < 0 || dup2(ctx->stdout_fd, 1) < 0 || dup2(ctx->stderr_fd, 2) < 0)
 		return jb_fail(err, errno, "set up the program's stdio");
 	return 0;
 }

@@ -336,6 +336,24 @@ static int check_collect(struct job *j, struct jb_err *err)
 	return check_clashes(j->collect_paths, pb->n_collect, "collect", "", false, err);
 }
 
+/* stdin_file names one of the job's own files: nothing else exists in /box
+ * before the program starts. */
+static int check_stdin_file(struct job *j, struct jb_err *err)
+{
+	const Judgebox__Job *pb = j->pb;
+	if (!pb->stdin_file || !pb->stdin_file[0])
+		return 0;
+	if (pb->stdin.len > 0)
+		return jb_invalid(err, "stdin_file: give either stdin or stdin_file, not both");
+	int r = normalise_path(pb->stdin_file, "stdin_file", &j->stdin_path, err);
+	if (r < 0)
+		return r;
+	for (size_t i = 0; i < pb->n_files; i++)
+		if (!strcmp(j->file_paths[i], j->stdin_path))
+			return 0;
+	return jb_invalid(err, "stdin_file: '%s' is not one of files[].path", Q(pb->stdin_file));
+}
+
 static int check_rootfs(struct job *j, const struct job_config *cfg, struct jb_err *err)
 {
 	const char *want = str(j->pb->rootfs);
@@ -424,7 +442,7 @@ static int validate(struct job *j, const struct job_config *cfg, struct jb_err *
 	    (r = lim_resolve(j->pb->limits, ceil, &j->limits, err)) < 0 ||
 	    (r = check_policy(j, err)) < 0 || (r = check_files(j, err)) < 0 ||
 	    (r = check_rootfs(j, cfg, err)) < 0 || (r = check_collect(j, err)) < 0 ||
-	    (r = check_box_size(j, err)) < 0)
+	    (r = check_stdin_file(j, err)) < 0 || (r = check_box_size(j, err)) < 0)
 		return r;
 	return build_argv_envp(j, err);
 }
@@ -474,6 +492,7 @@ void job_free(struct job *j)
 		return;
 	free_paths(j->file_paths, j->pb ? j->pb->n_files : 0);
 	free_paths(j->collect_paths, j->pb ? j->pb->n_collect : 0);
+	free(j->stdin_path);
 	free(j->rootfs);
 	free((void *) j->argv);
 	if (j->envp != default_env)
