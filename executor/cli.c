@@ -32,6 +32,8 @@ static struct {
 	size_t n_allowed;
 	struct lim ceilings;
 	const char *cgroup_parent, *cgroup_force;
+	char *cpu_groups[CPU_SETSIZE];
+	size_t n_cpu_groups;
 } arg_;
 
 static int usage_error(const char *fmt, const char *what)
@@ -130,6 +132,20 @@ static int add_collect(const char *a, void *t)
 	return push(arg_.collect, &arg_.n_collect, a);
 }
 
+/* --cpus 0,1 or 0-1,2-3: one group per slot, comma separated. */
+static int set_cpus(const char *a, void *t)
+{
+	char *copy = strdup(a), *save = NULL; /* lives as long as the process */
+	if (!copy)
+		return -ENOMEM;
+	for (char *g = strtok_r(copy, ",", &save); g; g = strtok_r(NULL, ",", &save)) {
+		if (arg_.n_cpu_groups >= ARRAY_SIZE(arg_.cpu_groups))
+			return usage_error("--cpus: too many groups in '%s'", a);
+		arg_.cpu_groups[arg_.n_cpu_groups++] = g;
+	}
+	return arg_.n_cpu_groups ? 0 : usage_error("--cpus: no CPU in '%s'", a);
+}
+
 static int add_allowed(const char *a, void *t)
 {
 	if (arg_.n_allowed >= ARRAY_SIZE(arg_.allowed))
@@ -207,6 +223,7 @@ static const struct flag job_flags[] = {
 static const struct flag exec_flags[] = {
 	{"--stream", 0, set_true, &arg_.stream, "         delimited Jobs in, Verdicts out"},
 	{"--parallel", 1, set_u32, &arg_.parallel, "N     jobs at once (--stream)"},
+	{"--cpus", 1, set_cpus, NULL, "LIST   pin slot i to group i (0,1 or 0-1,2-3)"},
 	{"--allow-rootfs", 1, add_allowed, NULL, "DIR Jobs may name DIR as rootfs"},
 	{"--cgroup-parent", 1, set_string, &arg_.cgroup_parent, "P job cgroups go under P"},
 	{"--cgroup", 1, set_string, &arg_.cgroup_force, "v2|v1|none force a backend"},
@@ -345,7 +362,9 @@ static int make_sup(struct cg_root *cg, struct sup **ret)
 				       .n_allowed_rootfs = arg_.n_allowed},
 			       .cg_root = cg,
 			       .parallel = arg_.parallel,
-			       .host_uid_base = 60000};
+			       .host_uid_base = 60000,
+			       .cpu_groups = (const char *const *) arg_.cpu_groups,
+			       .n_cpu_groups = arg_.n_cpu_groups};
 	struct jb_err err = {0};
 	if (sup_new(&c, ret, &err) < 0) {
 		fprintf(stderr, "judgebox: %s\n", err.msg);
@@ -591,9 +610,14 @@ static int cmd_policy(int argc, char **argv, int i)
 	return r < 0 ? 1 : 0;
 }
 
+static const struct flag info_flags[] = {
+	{"--cgroup-parent", 1, set_string, &arg_.cgroup_parent, "P job cgroups go under P"},
+	{"--cgroup", 1, set_string, &arg_.cgroup_force, "v2|v1|none force a backend"},
+};
+
 static int cmd_info(int argc, char **argv, int i)
 {
-	if (parse_flags(argc, argv, &i, exec_flags, ARRAY_SIZE(exec_flags), NULL, 0) < 0)
+	if (parse_flags(argc, argv, &i, info_flags, ARRAY_SIZE(info_flags), NULL, 0) < 0)
 		return 2;
 	struct cg_root *cg = NULL;
 	if (open_cgroups(&cg) < 0)
@@ -647,7 +671,7 @@ static const struct command commands[] = {
 	{"job", cmd_job, job_flags, NULL, ARRAY_SIZE(job_flags) - 1 /* not --json */, 0},
 	{"show", cmd_show, NULL, NULL, 0, 0},
 	{"policy", cmd_policy, NULL, NULL, 0, 0},
-	{"info", cmd_info, exec_flags + 3, NULL, 2 /* the cgroup flags */, 0},
+	{"info", cmd_info, info_flags, NULL, ARRAY_SIZE(info_flags), 0},
 #ifdef JB_HAVE_REDIS
 	{"worker", redis_worker_main, NULL, NULL, 0, 0},
 	{"submit", redis_submit_main, NULL, NULL, 0, 0},

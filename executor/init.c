@@ -203,6 +203,8 @@ static __attribute__((noreturn)) void child_main(const struct init_ctx *ctx, int
 	sigprocmask(SIG_SETMASK, &none, NULL);
 	(void) setsid(); /* cannot fail: a fresh child is no group leader */
 	int r = child_stdio(ctx, &err);
+	if (r >= 0 && ctx->cpus && sched_setaffinity(0, sizeof(*ctx->cpus), ctx->cpus) < 0)
+		r = jb_fail(&err, errno, "pin the program to its CPUs");
 	if (r >= 0)
 		r = lim_apply_rlimits(&ctx->job->limits, ctx->fallback, &err);
 	if (r >= 0)

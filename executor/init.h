@@ -8,6 +8,7 @@
  *   init -> supervisor: INIT_MSG_READY after set-up, INIT_MSG_FAIL + jb_err.
  * Figures go through a shared anonymous mapping (struct init_report) that
  * only init and the program's process before exec can write. */
+#include <sched.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <linux/filter.h>
@@ -76,6 +77,7 @@ struct init_ctx {
 	int collect_fd;		    /* write end: collected files after the run */
 	struct init_report *report; /* shared mapping */
 	const char *hostname;
+	const cpu_set_t *cpus; /* the slot's CPUs for the program, or NULL */
 };
 
 /* Run as the first process of the new namespaces; never returns. */

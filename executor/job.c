@@ -741,6 +741,8 @@ int job_verdict_json(const Judgebox__Verdict *v, FILE *out)
 	}
 	fputs("],\"version\":", out);
 	json_cstr(out, v->version);
+	fputs(",\"cpus\":", out);
+	json_cstr(out, v->cpus);
 	fputs("}\n", out);
 	/* One verdict is one line a reader waits for: flush it, and see the
 	 * write errors of any part of it. */

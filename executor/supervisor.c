@@ -48,6 +48,7 @@ enum run_state { RUN_FREE = 0, RUN_SETUP, RUN_RUNNING, RUN_KILLING };
 
 struct run {
 	enum run_state state;
+	unsigned slot;
 	struct job *job;
 	uint64_t seq;
 	pid_t pid;
@@ -69,6 +70,7 @@ struct sup {
 	uint64_t counter;
 	sup_sink_fn sink;
 	void *sink_opaque;
+	cpu_set_t *groups;	   /* --cpus: parallel entries, or NULL */
 	Judgebox__Verdict *single; /* sup_run's result */
 	uint32_t ready;		   /* tokens of the caller's fds seen ready */
 };
@@ -80,6 +82,45 @@ static void close_fd(int *fd)
 	if (*fd >= 0)
 		(void) close(*fd);
 	*fd = -1;
+}
+
+/* --cpus: slot i runs on group i; the supervisor and each init keep the CPUs
+ * no group has (or share them all when groups cover every CPU). */
+static int pin_setup(struct sup *s, struct jb_err *err)
+{
+	if (s->cfg.n_cpu_groups == 0)
+		return 0;
+	if (s->cfg.n_cpu_groups < s->cfg.parallel)
+		return jb_invalid(err, "--cpus: %zu CPU group(s) for --parallel %u",
+				  s->cfg.n_cpu_groups, s->cfg.parallel);
+	s->groups = calloc(s->cfg.parallel, sizeof(*s->groups));
+	if (!s->groups)
+		return jb_fail(err, ENOMEM, "allocate CPU groups");
+	cpu_set_t rest, all;
+	if (sched_getaffinity(0, sizeof(all), &all) < 0)
+		return jb_fail(err, errno, "sched_getaffinity");
+	rest = all;
+	for (unsigned i = 0; i < s->cfg.parallel; i++) {
+		int r = lim_parse_cpu_group(s->cfg.cpu_groups[i], &s->groups[i], err);
+		if (r < 0)
+			return r;
+		cpu_set_t in;
+		CPU_AND(&in, &s->groups[i], &all);
+		if (!CPU_EQUAL(&in, &s->groups[i]))
+			return jb_invalid(err,
+					  "--cpus: group '%s' has CPUs this process may not use",
+					  s->cfg.cpu_groups[i]);
+		for (unsigned j = 0; j < i; j++) {
+			CPU_AND(&in, &s->groups[i], &s->groups[j]);
+			if (CPU_COUNT(&in))
+				return jb_invalid(err, "--cpus: groups '%s' and '%s' overlap",
+						  s->cfg.cpu_groups[j], s->cfg.cpu_groups[i]);
+		}
+		CPU_XOR(&rest, &rest, &s->groups[i]);
+	}
+	if (CPU_COUNT(&rest) && sched_setaffinity(0, sizeof(rest), &rest) < 0)
+		return jb_fail(err, errno, "pin the supervisor to the CPUs left");
+	return 0;
 }
 
 int sup_new(const struct sup_config *cfg, struct sup **ret, struct jb_err *err)
@@ -99,9 +140,9 @@ int sup_new(const struct sup_config *cfg, struct sup **ret, struct jb_err *err)
 		sup_free(s);
 		return jb_fail(err, e, "set up the supervisor");
 	}
-	if (mnt_prepare(err) < 0) {
+	if (mnt_prepare(err) < 0 || pin_setup(s, err) < 0) {
 		sup_free(s);
-		return -EIO;
+		return -EINVAL;
 	}
 	/* A root supervisor's supplementary groups (root's!) would follow the
 	 * program into the box: drop them. */
@@ -123,6 +164,7 @@ void sup_free(struct sup *s)
 	if (s->epfd >= 0)
 		close(s->epfd);
 	mnt_prepare_free();
+	free(s->groups);
 	free(s->runs);
 	free(s);
 }
@@ -296,7 +338,8 @@ static int run_spawn(struct sup *s, struct run *r, unsigned slot, struct jb_err 
 			       .stderr_fd = c.err_wr,
 			       .collect_fd = c.collect_wr,
 			       .report = r->rep,
-			       .hostname = "box"};
+			       .hostname = "box",
+			       .cpus = s->groups ? &s->groups[slot] : NULL};
 	if (r->cg)
 		ctx.n_cg_views = job_cg_views(r->cg, ctx.cg_views, ARRAY_SIZE(ctx.cg_views));
 	if (rc >= 0)
@@ -349,6 +392,7 @@ static Judgebox__Verdict *verdict_new(const char *id, uint64_t seq, const struct
 	v->syscall = dup_str("");
 	v->message = dup_str("");
 	v->version = dup_str(JB_VERSION);
+	v->cpus = dup_str("");
 	return v;
 }
 
@@ -383,6 +427,7 @@ void sup_verdict_free(Judgebox__Verdict *v)
 	free(v->syscall);
 	free(v->message);
 	free(v->version);
+	free(v->cpus);
 	free(v->stdout.data);
 	free(v->stderr.data);
 	free(v->limits);
@@ -421,6 +466,7 @@ static void run_start(struct sup *s, unsigned slot, struct job *job, uint64_t se
 {
 	struct run *r = &s->runs[slot];
 	*r = (struct run){.state = RUN_SETUP,
+			  .slot = slot,
 			  .job = job,
 			  .seq = seq,
 			  .pidfd = -1,
@@ -746,9 +792,13 @@ static void set_files(Judgebox__Verdict *v, const struct run *r)
 			v->files[i]->error = dup_str("");
 }
 
-static Judgebox__Verdict *build_verdict(struct run *r)
+static Judgebox__Verdict *build_verdict(const struct sup *s, struct run *r)
 {
 	Judgebox__Verdict *v = verdict_new(r->job->pb->id, r->seq, &r->job->limits);
+	if (s->groups) {
+		free(v->cpus);
+		v->cpus = dup_str(s->cfg.cpu_groups[r->slot]);
+	}
 	struct vd_facts f = {.internal_error = r->internal, .stopping = r->stopping};
 	f.internal = r->err;
 	if (r->rep) {
@@ -800,7 +850,7 @@ static void run_finish(struct sup *s, struct run *r)
 		/* Every writer of the output pipes is dead now: read to EOF. */
 		drain(s, r);
 	}
-	Judgebox__Verdict *v = build_verdict(r);
+	Judgebox__Verdict *v = build_verdict(s, r);
 	cg_destroy(r->cg);
 	free(r->collect.data);
 	int fds[] = {r->pidfd, r->ctl_fd, r->msg_fd, r->out[0].fd, r->out[1].fd, r->collect.fd};
