@@ -62,6 +62,8 @@ static int keep_fds(const struct init_ctx *ctx, struct jb_err *err)
 	int n = 6;
 	if (ctx->cg) /* cg_read_cpu's descriptors, for the program's CPU baseline */
 		n += (int) cg_cpu_fds(ctx->cg, keep + n, ARRAY_SIZE(keep) - (size_t) n);
+	for (size_t i = 0; i < ctx->n_self_attach && (size_t) n < ARRAY_SIZE(keep); i++)
+		keep[n++] = ctx->self_attach[i];
 	for (int i = 1; i < n; i++) /* insertion sort: a handful of entries */
 		for (int j = i; j > 0 && keep[j - 1] > keep[j]; j--) {
 			int t = keep[j];
@@ -134,6 +136,11 @@ static int setup(const struct init_ctx *ctx, struct jb_err *err)
 		r = mnt_setup(&mc, err);
 	if (r >= 0)
 		r = place_files(ctx->job, err);
+	/* Into the job's cgroup only now: the files placed are not the
+	 * program's memory. */
+	if (r >= 0 && ctx->n_self_attach &&
+	    (r = cg_self_attach(ctx->self_attach, ctx->n_self_attach)) < 0)
+		jb_fail(err, -r, "move init into the job's cgroup");
 	return r;
 }
 

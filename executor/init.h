@@ -78,6 +78,8 @@ struct init_ctx {
 	struct init_report *report; /* shared mapping */
 	const char *hostname;
 	const cpu_set_t *cpus; /* the slot's CPUs for the program, or NULL */
+	int self_attach[4];    /* cg_self_attach_fds: init moves itself (v1) */
+	size_t n_self_attach;
 };
 
 /* Run as the first process of the new namespaces; never returns. */

@@ -59,6 +59,7 @@ struct run {
 	struct cg *cg;
 	uint64_t t_start_us, t_kill_us, next_check_us;
 	bool internal, stopping, killed_hard;
+	bool self_attached; /* init moves itself into the cgroup (v1) */
 	struct jb_err err;
 };
 
@@ -340,8 +341,12 @@ static int run_spawn(struct sup *s, struct run *r, unsigned slot, struct jb_err 
 			       .report = r->rep,
 			       .hostname = "box",
 			       .cpus = s->groups ? &s->groups[slot] : NULL};
-	if (r->cg)
+	if (r->cg) {
 		ctx.n_cg_views = job_cg_views(r->cg, ctx.cg_views, ARRAY_SIZE(ctx.cg_views));
+		ctx.n_self_attach =
+			cg_self_attach_fds(r->cg, ctx.self_attach, ARRAY_SIZE(ctx.self_attach));
+		r->self_attached = ctx.n_self_attach > 0;
+	}
 	if (rc >= 0)
 		rc = spawn_init(r, &ctx, err);
 	close_child_fds(&c);
@@ -511,7 +516,7 @@ static void on_msg(struct sup *s, struct run *r)
 	if (r->state != RUN_SETUP)
 		return;
 	struct jb_err err = {0};
-	if (r->cg && cg_attach(r->cg, r->pid, &err) < 0) {
+	if (r->cg && !r->self_attached && cg_attach(r->cg, r->pid, &err) < 0) {
 		run_internal(r, &err);
 		return;
 	}
