@@ -182,6 +182,21 @@ static int add_file(const char *a, void *t)
 	return 0;
 }
 
+/* --interactor FILE: a Job protobuf (from `judgebox job`) run as this job's
+ * interactor. */
+static int set_interactor(const char *a, void *t)
+{
+	ProtobufCBinaryData bytes = {0};
+	int r = read_host_file(a, &bytes, NULL);
+	if (r < 0)
+		return r;
+	arg_.job.interactor = judgebox__job__unpack(NULL, bytes.len, bytes.data);
+	free(bytes.data);
+	if (!arg_.job.interactor)
+		return usage_error("--interactor: '%s' is not a Job protobuf", a);
+	return 0;
+}
+
 static int set_stdin(const char *a, void *t)
 {
 	return read_host_file(a, &arg_.job.stdin, NULL);
@@ -215,6 +230,7 @@ static const struct flag job_flags[] = {
 	{"--file", 1, add_file, NULL, "HOST:BOX place a host file in /box (repeatable)"},
 	{"--rootfs", 1, set_string, &arg_.job.rootfs, "DIR read-only root filesystem"},
 	{"--collect", 1, add_collect, NULL, "BOXPATH return this file (repeatable)"},
+	{"--interactor", 1, set_interactor, NULL, "JOBFILE run that Job as the interactor"},
 	{"--copy", 0, set_true, &arg_.copy, "       PROG is a host file copied in"},
 	{"--json", 0, set_true, &arg_.json, "       (run) print the verdict as JSON"},
 };
@@ -324,6 +340,8 @@ static int pack_job(int argc, char **argv, int i, uint8_t **ret, size_t *ret_len
 
 static void free_job_args(void)
 {
+	if (arg_.job.interactor)
+		judgebox__job__free_unpacked(arg_.job.interactor, NULL);
 	free(arg_.job.executable.data);
 	free(arg_.job.stdin.data);
 	for (size_t i = 0; i < arg_.n_files; i++) {

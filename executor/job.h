@@ -29,6 +29,8 @@ struct job {
 	const char *const
 		*argv; /* NULL-terminated; argv[0] is "/box/program" when executable set */
 	const char *const *envp; /* NULL-terminated; the default env when pb->n_env == 0 */
+	struct job *interactor;	 /* pb->interactor validated, or NULL; its pb is ours */
+	bool owns_pb;		 /* false for an interactor: the outer job's pb owns it */
 };
 
 /* Decode and validate one Job. On failure *ret_job is NULL and err says why;

@@ -44,7 +44,9 @@ struct outbuf {
 	bool over, eof;
 };
 
-enum run_state { RUN_FREE = 0, RUN_SETUP, RUN_RUNNING, RUN_KILLING };
+/* RUN_DONE: one side of an interactive pair that ended, waiting for the other. */
+enum run_state { RUN_FREE = 0, RUN_SETUP, RUN_RUNNING, RUN_KILLING, RUN_DONE };
+#define PEER_GRACE_US (1000ULL * 1000)
 
 struct run {
 	enum run_state state;
@@ -60,6 +62,12 @@ struct run {
 	uint64_t t_start_us, t_kill_us, next_check_us;
 	bool internal, stopping, killed_hard;
 	bool self_attached; /* init moves itself into the cgroup (v1) */
+	/* Interactive jobs: runs[2i] is the program, runs[2i+1] its interactor. */
+	struct run *peer;
+	bool is_interactor;
+	uint64_t peer_end_us;	     /* the interactor ended: the program's grace starts */
+	bool ended_by_peer;	     /* killed after the grace */
+	Judgebox__Verdict *finished; /* this side's verdict, waiting for the other side */
 	struct jb_err err;
 };
 
@@ -132,7 +140,7 @@ int sup_new(const struct sup_config *cfg, struct sup **ret, struct jb_err *err)
 	s->cfg = *cfg;
 	if (s->cfg.parallel == 0)
 		s->cfg.parallel = 1;
-	s->runs = calloc(s->cfg.parallel, sizeof(*s->runs));
+	s->runs = calloc(2 * s->cfg.parallel, sizeof(*s->runs)); /* a pair per slot */
 	s->epfd = epoll_create1(EPOLL_CLOEXEC);
 	long n = sysconf(_SC_NPROCESSORS_ONLN);
 	s->ncpu = n > 0 ? (unsigned) n : 1;
@@ -237,7 +245,9 @@ static void close_child_fds(struct child_fds *c)
 	close_fd(&c->collect_wr);
 }
 
-static int make_pipes(struct run *r, struct child_fds *c, struct jb_err *err)
+/* The pipes between supervisor and init; stdout is captured unless the job
+ * is one side of an interactive pair (then c->out_wr is given). */
+static int make_pipes(struct run *r, struct child_fds *c, bool capture, struct jb_err *err)
 {
 	int p[5][2];
 	for (int i = 0; i < 5; i++)
@@ -253,14 +263,21 @@ static int make_pipes(struct run *r, struct child_fds *c, struct jb_err *err)
 	r->ctl_fd = p[0][1];
 	r->msg_fd = p[1][0];
 	c->msg_wr = p[1][1];
-	r->out[0].fd = p[2][0];
-	c->out_wr = p[2][1];
+	if (capture) {
+		r->out[0].fd = p[2][0];
+		c->out_wr = p[2][1];
+	} else {
+		close(p[2][0]);
+		close(p[2][1]);
+		r->out[0].eof = true;
+	}
 	r->out[1].fd = p[3][0];
 	c->err_wr = p[3][1];
 	r->collect.fd = p[4][0];
 	c->collect_wr = p[4][1];
 	for (int i = 0; i < 2; i++)
-		(void) fcntl(r->out[i].fd, F_SETFL, O_NONBLOCK); /* cannot fail on a pipe */
+		if (r->out[i].fd >= 0)
+			(void) fcntl(r->out[i].fd, F_SETFL, O_NONBLOCK); /* cannot fail on a pipe */
 	(void) fcntl(r->collect.fd, F_SETFL, O_NONBLOCK);
 	(void) fcntl(r->msg_fd, F_SETFL, O_NONBLOCK);
 	return 0;
@@ -309,8 +326,14 @@ static size_t job_cg_views(const struct cg *cg, struct cg_view *ret, size_t max)
 }
 
 /* Everything up to a running init waiting for its id maps. */
-static int run_spawn(struct sup *s, struct run *r, unsigned slot, struct jb_err *err)
+/* stdio of one side of an interactive pair: borrowed, or -1 for a plain job. */
+struct pair_io {
+	int in, out;
+};
+
+static int run_spawn(struct sup *s, struct run *r, const struct pair_io *io, struct jb_err *err)
 {
+	unsigned slot = r->slot, idx = (unsigned) (r - s->runs);
 	const struct sc_filter *filter = NULL;
 	int rc = sc_filter_get(r->job->policy, &filter, err);
 	if (rc < 0)
@@ -325,9 +348,15 @@ static int run_spawn(struct sup *s, struct run *r, unsigned slot, struct jb_err 
 		return jb_fail(err, errno, "map the init report");
 	}
 	struct child_fds c = {-1, -1, -1, -1, -1, -1};
-	rc = make_pipes(r, &c, err);
-	if (rc >= 0)
+	rc = make_pipes(r, &c, io == NULL, err);
+	if (rc >= 0 && io) {
+		c.in = fcntl(io->in, F_DUPFD_CLOEXEC, 3);
+		c.out_wr = fcntl(io->out, F_DUPFD_CLOEXEC, 3);
+		if (c.in < 0 || c.out_wr < 0)
+			rc = jb_fail(err, errno, "dup the interactive pipes");
+	} else if (rc >= 0) {
 		rc = c.in = make_stdin(r->job, err);
+	}
 	struct init_ctx ctx = {.job = r->job,
 			       .filter = filter,
 			       .cg = r->cg,
@@ -352,8 +381,9 @@ static int run_spawn(struct sup *s, struct run *r, unsigned slot, struct jb_err 
 	close_child_fds(&c);
 	if (rc < 0)
 		return rc;
-	uid_t uid = geteuid() == 0 ? s->cfg.host_uid_base + slot : getuid();
-	gid_t gid = geteuid() == 0 ? (gid_t) (s->cfg.host_uid_base + slot) : getgid();
+	/* Root: one host uid per run, so no two boxes share one. */
+	uid_t uid = geteuid() == 0 ? s->cfg.host_uid_base + idx : getuid();
+	gid_t gid = geteuid() == 0 ? (gid_t) (s->cfg.host_uid_base + idx) : getgid();
 	rc = ns_write_id_maps(r->pid, uid, gid, err);
 	if (rc < 0)
 		return rc;
@@ -446,6 +476,7 @@ void sup_verdict_free(Judgebox__Verdict *v)
 		free(v->files[i]);
 	}
 	free(v->files);
+	sup_verdict_free(v->interactor);
 	free(v);
 }
 
@@ -467,9 +498,8 @@ void sup_deliver(struct sup *s, Judgebox__Verdict *v)
 
 /* Start job (owned) in a free slot; a job that cannot start gets its
  * verdict at once. */
-static void run_start(struct sup *s, unsigned slot, struct job *job, uint64_t seq)
+static void run_init(struct run *r, unsigned slot, struct job *job, uint64_t seq)
 {
-	struct run *r = &s->runs[slot];
 	*r = (struct run){.state = RUN_SETUP,
 			  .slot = slot,
 			  .job = job,
@@ -480,8 +510,14 @@ static void run_start(struct sup *s, unsigned slot, struct job *job, uint64_t se
 			  .out = {{.fd = -1}, {.fd = -1}},
 			  .collect = {.fd = -1},
 			  .t_start_us = jb_now_us()};
+}
+
+/* Spawn r; a run that cannot start gets its verdict at once. */
+static void run_launch(struct sup *s, struct run *r, const struct pair_io *io)
+{
+	unsigned idx = (unsigned) (r - s->runs);
 	struct jb_err err = {0};
-	if (run_spawn(s, r, slot, &err) < 0) {
+	if (run_spawn(s, r, io, &err) < 0) {
 		r->internal = true;
 		r->err = err;
 		if (r->pidfd < 0) { /* nothing runs: finish now */
@@ -490,12 +526,53 @@ static void run_start(struct sup *s, unsigned slot, struct job *job, uint64_t se
 		}
 		run_kill(r);
 	}
-	sup_watch(s, r->msg_fd, EV(slot, EV_MSG));
-	sup_watch(s, r->out[0].fd, EV(slot, EV_OUT));
-	sup_watch(s, r->out[1].fd, EV(slot, EV_ERR));
-	sup_watch(s, r->collect.fd, EV(slot, EV_COLLECT));
-	sup_watch(s, r->pidfd, EV(slot, EV_PIDFD));
+	sup_watch(s, r->msg_fd, EV(idx, EV_MSG));
+	sup_watch(s, r->out[0].fd, EV(idx, EV_OUT));
+	sup_watch(s, r->out[1].fd, EV(idx, EV_ERR));
+	sup_watch(s, r->collect.fd, EV(idx, EV_COLLECT));
+	sup_watch(s, r->pidfd, EV(idx, EV_PIDFD));
 	r->next_check_us = r->t_start_us + SETUP_TIMEOUT_US;
+}
+
+/* An interactive pair: program stdout -> interactor stdin (pipe a),
+ * interactor stdout -> program stdin (pipe b). */
+static void pair_start(struct sup *s, unsigned slot, struct job *job, uint64_t seq)
+{
+	struct run *r = &s->runs[2 * slot], *q = &s->runs[2 * slot + 1];
+	struct job *ij = TAKE_PTR(job->interactor);
+	run_init(r, slot, job, seq);
+	run_init(q, slot, ij, seq);
+	r->peer = q;
+	q->peer = r;
+	q->is_interactor = true;
+	int a[2] = {-1, -1}, b[2] = {-1, -1};
+	if (pipe2(a, O_CLOEXEC) < 0 || pipe2(b, O_CLOEXEC) < 0) {
+		jb_fail(&r->err, errno, "pipe2 for the interactive pair");
+		r->internal = true;
+	}
+	struct pair_io rio = {b[0], a[1]}, qio = {a[0], b[1]};
+	run_launch(s, r, &rio);
+	if (r->state == RUN_DONE) { /* the program could not start: neither does q */
+		q->internal = true;
+		jb_fail(&q->err, ECANCELED, "interactive: the program could not start");
+		run_finish(s, q);
+	} else {
+		run_launch(s, q, &qio);
+	}
+	int fds[] = {a[0], a[1], b[0], b[1]};
+	for (size_t i = 0; i < ARRAY_SIZE(fds); i++)
+		close_fd(&fds[i]);
+}
+
+static void run_start(struct sup *s, unsigned slot, struct job *job, uint64_t seq)
+{
+	if (job->interactor) {
+		pair_start(s, slot, job, seq);
+		return;
+	}
+	struct run *r = &s->runs[2 * slot];
+	run_init(r, slot, job, seq);
+	run_launch(s, r, NULL);
 }
 
 static void on_msg(struct sup *s, struct run *r)
@@ -611,6 +688,11 @@ static uint64_t cpu_used_us(const struct run *r)
 static void check_running(struct sup *s, struct run *r, uint64_t now)
 {
 	const struct lim *l = &r->job->limits;
+	if (r->peer_end_us && now >= r->peer_end_us + PEER_GRACE_US) {
+		r->ended_by_peer = true; /* the interactor ended a second ago */
+		run_kill(r);
+		return;
+	}
 	uint64_t start = __atomic_load_n(&r->rep->exec_start_us, __ATOMIC_ACQUIRE);
 	uint64_t next = now + 25000;
 	if (start) {
@@ -634,6 +716,8 @@ static void check_running(struct sup *s, struct run *r, uint64_t now)
 		step = 1000;
 	if (now + step < next)
 		next = now + step;
+	if (r->peer_end_us && r->peer_end_us + PEER_GRACE_US < next)
+		next = r->peer_end_us + PEER_GRACE_US;
 	r->next_check_us = next;
 }
 
@@ -836,6 +920,10 @@ static Judgebox__Verdict *build_verdict(const struct sup *s, struct run *r)
 		v->status = JUDGEBOX__STATUS__INVALID_JOB;
 	free(v->message);
 	v->message = msg ? msg : dup_str("");
+	if (r->ended_by_peer && v->status == JUDGEBOX__STATUS__SIGNALED) {
+		free(v->message);
+		v->message = dup_str("killed 1 s after its interactor ended");
+	}
 	return v;
 }
 
@@ -845,6 +933,36 @@ static void drain(struct sup *s, struct run *r)
 		if (r->out[i].fd >= 0)
 			read_output(s, r, &r->out[i]);
 	read_collect(s, r);
+}
+
+/* One side of an interactive pair ended: the interactor's end starts the
+ * program's grace; a side that could not run ends the other; the pair's
+ * verdict (the program's, with the interactor's inside) leaves when both
+ * have ended. */
+static void pair_finished(struct sup *s, struct run *r, struct run *peer, bool interactor,
+			  bool internal, Judgebox__Verdict *v)
+{
+	if (peer->state != RUN_DONE) {
+		r->state = RUN_DONE;
+		r->peer = peer;
+		r->is_interactor = interactor;
+		r->finished = v;
+		r->next_check_us = UINT64_MAX;
+		if (internal && peer->state != RUN_FREE) {
+			struct jb_err err = {0};
+			jb_fail(&err, ECANCELED, "interactive: the other side could not run");
+			run_internal(peer, &err);
+		} else if (interactor && peer->state != RUN_FREE && !peer->peer_end_us) {
+			peer->peer_end_us = jb_now_us();
+			if (peer->next_check_us > peer->peer_end_us + PEER_GRACE_US)
+				peer->next_check_us = peer->peer_end_us + PEER_GRACE_US;
+		}
+		return;
+	}
+	Judgebox__Verdict *main = interactor ? peer->finished : v;
+	main->interactor = interactor ? v : peer->finished;
+	*peer = (struct run){.state = RUN_FREE, .pidfd = -1};
+	deliver(s, main);
 }
 
 static void run_finish(struct sup *s, struct run *r)
@@ -866,15 +984,21 @@ static void run_finish(struct sup *s, struct run *r)
 	if (r->rep)
 		munmap(r->rep, sizeof(*r->rep));
 	job_free(r->job);
+	struct run *peer = r->peer;
+	bool interactor = r->is_interactor, internal = r->internal;
 	*r = (struct run){.state = RUN_FREE, .pidfd = -1};
-	deliver(s, v);
+	if (!peer) {
+		deliver(s, v);
+		return;
+	}
+	pair_finished(s, r, peer, interactor, internal, v);
 }
 
 static void on_event(struct sup *s, uint64_t ev)
 {
 	unsigned slot = (unsigned) (ev >> 8);
 	struct run *r = &s->runs[slot];
-	if (r->state == RUN_FREE)
+	if (r->state == RUN_FREE || r->state == RUN_DONE)
 		return;
 	switch (ev & 0xff) {
 	case EV_MSG:
@@ -898,7 +1022,7 @@ static void on_event(struct sup *s, uint64_t ev)
 static int next_timeout_ms(const struct sup *s, uint64_t now)
 {
 	uint64_t next = UINT64_MAX;
-	for (unsigned i = 0; i < s->cfg.parallel; i++)
+	for (unsigned i = 0; i < 2 * s->cfg.parallel; i++)
 		if (s->runs[i].state != RUN_FREE && s->runs[i].next_check_us < next)
 			next = s->runs[i].next_check_us;
 	if (next == UINT64_MAX)
@@ -933,17 +1057,22 @@ uint32_t sup_wait(struct sup *s, int timeout_ms)
 			on_event(s, ev);
 	}
 	uint64_t now = jb_now_us();
-	for (unsigned i = 0; i < s->cfg.parallel; i++)
+	for (unsigned i = 0; i < 2 * s->cfg.parallel; i++)
 		if (s->runs[i].state != RUN_FREE)
 			check_run(s, &s->runs[i], now);
 	return s->ready;
+}
+
+static bool slot_busy(const struct sup *s, unsigned slot)
+{
+	return s->runs[2 * slot].state != RUN_FREE || s->runs[2 * slot + 1].state != RUN_FREE;
 }
 
 unsigned sup_running(const struct sup *s)
 {
 	unsigned n = 0;
 	for (unsigned i = 0; i < s->cfg.parallel; i++)
-		n += s->runs[i].state != RUN_FREE;
+		n += slot_busy(s, i);
 	return n;
 }
 
@@ -955,7 +1084,7 @@ unsigned sup_free_slots(const struct sup *s)
 bool sup_start(struct sup *s, struct job *job, uint64_t seq)
 {
 	for (unsigned i = 0; i < s->cfg.parallel; i++)
-		if (s->runs[i].state == RUN_FREE) {
+		if (!slot_busy(s, i)) {
 			run_start(s, i, job, seq);
 			return true;
 		}
@@ -964,8 +1093,8 @@ bool sup_start(struct sup *s, struct job *job, uint64_t seq)
 
 void sup_stop_all(struct sup *s, bool stopping)
 {
-	for (unsigned i = 0; i < s->cfg.parallel; i++)
-		if (s->runs[i].state != RUN_FREE) {
+	for (unsigned i = 0; i < 2 * s->cfg.parallel; i++)
+		if (s->runs[i].state != RUN_FREE && s->runs[i].state != RUN_DONE) {
 			s->runs[i].stopping = s->runs[i].stopping || stopping;
 			run_kill(&s->runs[i]);
 		}
