@@ -46,6 +46,8 @@ struct cg_backend_ops {
 			  struct jb_err *err);
 	int (*read_stats)(const struct cg *cg, struct cg_stats *ret, struct jb_err *err);
 	int (*kill_all)(struct cg *cg, struct jb_err *err);
+	/* Reset an empty cgroup's peaks for its next job; NULL: cannot. */
+	int (*reset)(struct cg *cg, struct jb_err *err);
 };
 
 struct cg_root {
@@ -66,6 +68,8 @@ struct cg {
 	size_t n_path;		  /* directories made so far */
 	int cpu_fd[CG_CPU_FDS];	  /* O_RDONLY|O_CLOEXEC, -1 when unused */
 	int self_fd[CG_HIER_MAX]; /* v1 "tasks" for cg_self_attach, -1 when unused */
+	uint64_t base_oom_kills;  /* counters that cannot be reset, at cg_reuse */
+	uint64_t base_pids_max_hits;
 };
 
 extern const struct cg_backend_ops cg_v1_ops;

@@ -217,6 +217,28 @@ static void v1_wait_frozen(const char *dir)
 
 /* Frozen tasks cannot fork, so one pass of SIGKILL catches them all; the
  * signals act when the tasks thaw. The loop after it mops up. */
+/* memory.max_usage_in_bytes and cpuacct.usage take a write of 0 (peak back
+ * to the current usage, CPU to zero); oom_kill and pids.events cannot be
+ * reset and become cg_read_stats' baseline instead. */
+static int v1_reset(struct cg *cg, struct jb_err *err)
+{
+	const char *mem = v1_path(cg, CG_ROLE_MEMORY);
+	const char *cpu = v1_path(cg, CG_ROLE_CPUACCT);
+	int r = cg_file_write(mem, "memory.max_usage_in_bytes", "0", false, err);
+	if (r >= 0)
+		r = cg_file_write(cpu, "cpuacct.usage", "0", false, err);
+	if (r >= 0)
+		(void) cg_file_write(mem, "memory.failcnt", "0", true, NULL); /* a nicety */
+	struct cg_stats st = {0};
+	if (r >= 0)
+		r = v1_read_stats(cg, &st, err);
+	if (r < 0)
+		return r;
+	cg->base_oom_kills = st.oom_kills;
+	cg->base_pids_max_hits = st.pids_max_hits;
+	return 0;
+}
+
 static int v1_kill_all(struct cg *cg, struct jb_err *err)
 {
 	const char *fz = v1_path(cg, CG_ROLE_FREEZER);
@@ -242,4 +264,5 @@ const struct cg_backend_ops cg_v1_ops = {
 	.set_limits = v1_set_limits,
 	.read_stats = v1_read_stats,
 	.kill_all = v1_kill_all,
+	.reset = v1_reset,
 };

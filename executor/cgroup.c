@@ -9,7 +9,9 @@
  * the parent after a run shows nothing of ours. */
 #include "cgroup-backend.h"
 
+#include <dirent.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <limits.h>
 #include <linux/magic.h>
 #include <stdarg.h>
@@ -222,12 +224,48 @@ int cg_root_describe(const struct cg_root *root, char *buf, size_t n)
 
 /* mkdir the bases once per process. A base left by a dead process that had
  * our pid is taken over: its name says it is ours. */
+/* judgebox-PID bases whose judgebox died by SIGKILL (no cleanup ran): its
+ * init died with it (PR_SET_PDEATHSIG) and the job cgroups are empty, so
+ * remove them, the first time this process makes its own. Best effort. */
+static void sweep_dead(const char *parent)
+{
+	DIR *d = opendir(parent);
+	if (!d)
+		return;
+	struct dirent *e;
+	while ((e = readdir(d))) {
+		char *end;
+		if (strncmp(e->d_name, "judgebox-", 9) != 0)
+			continue;
+		long pid = strtol(e->d_name + 9, &end, 10);
+		if (*end || pid <= 0 || pid == getpid() || kill((pid_t) pid, 0) == 0 ||
+		    errno != ESRCH)
+			continue;
+		char base[PATH_MAX];
+		snprintf(base, sizeof(base), "%s/%s", parent, e->d_name);
+		DIR *jd = opendir(base);
+		struct dirent *je;
+		while (jd && (je = readdir(jd))) {
+			char job[PATH_MAX];
+			snprintf(job, sizeof(job), "%s/%s", base, je->d_name);
+			if (je->d_type == DT_DIR && je->d_name[0] != '.')
+				(void) rmdir(job); /* EBUSY: still has tasks, leave it */
+		}
+		if (jd)
+			closedir(jd);
+		(void) rmdir(base);
+	}
+	closedir(d);
+}
+
 static int bases_ready(struct cg_root *root, struct jb_err *err)
 {
 	if (root->ready)
 		return 0;
 	for (size_t i = 0; i < root->n_hier; i++) {
 		struct cg_hier *h = &root->hier[i];
+		if (!root->fake_tree)
+			sweep_dead(h->parent);
 		if (h->base_made)
 			continue;
 		if (mkdir(h->base, 0755) < 0 && errno != EEXIST)
@@ -360,7 +398,26 @@ size_t cg_cpu_fds(const struct cg *cg, int *ret, size_t max)
 int cg_read_stats(const struct cg *cg, struct cg_stats *ret, struct jb_err *err)
 {
 	*ret = (struct cg_stats){0};
-	return cg->root->ops->read_stats(cg, ret, err);
+	int r = cg->root->ops->read_stats(cg, ret, err);
+	if (r < 0)
+		return r;
+	ret->oom_kills -=
+		ret->oom_kills >= cg->base_oom_kills ? cg->base_oom_kills : ret->oom_kills;
+	ret->pids_max_hits -= ret->pids_max_hits >= cg->base_pids_max_hits ? cg->base_pids_max_hits
+									   : ret->pids_max_hits;
+	return 0;
+}
+
+int cg_reuse(struct cg *cg, struct jb_err *err)
+{
+	if (!cg->root->ops || !cg->root->ops->reset || cg->root->fake_tree)
+		return jb_fail(err, ENOTSUP, "reuse a cgroup: not on this backend");
+	for (size_t i = 0; i < cg->n_path; i++) {
+		char one[2];
+		if (cg_file_read(cg->path[i], "cgroup.procs", one, sizeof(one)) != 0)
+			return jb_fail(err, EBUSY, "reuse cgroup '%s': tasks remain", cg->path[i]);
+	}
+	return cg->root->ops->reset(cg, err);
 }
 
 int cg_kill_all(struct cg *cg, struct jb_err *err)

@@ -90,6 +90,13 @@ struct cg_stats {
 };
 int cg_read_stats(const struct cg *cg, struct cg_stats *ret, struct jb_err *err);
 
+/* Ready an empty cgroup that held a finished job for the next one, so a
+ * stream skips a mkdir and rmdir per hierarchy and job: peaks and CPU are
+ * reset, counters that cannot be are kept as a baseline cg_read_stats
+ * subtracts. -EBUSY when a task remains; -ENOTSUP on v2 (memory.peak cannot
+ * be reset before Linux 6.12) and fake trees: destroy and create instead. */
+int cg_reuse(struct cg *cg, struct jb_err *err);
+
 /* Kill every task (cgroup.kill on v2; freeze, kill, thaw on v1). */
 int cg_kill_all(struct cg *cg, struct jb_err *err);
 

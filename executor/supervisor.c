@@ -80,6 +80,7 @@ struct sup {
 	sup_sink_fn sink;
 	void *sink_opaque;
 	cpu_set_t *groups;	   /* --cpus: parallel entries, or NULL */
+	struct cg **spare;	   /* per run: the last job's emptied cgroup, for reuse */
 	Judgebox__Verdict *single; /* sup_run's result */
 	uint32_t ready;		   /* tokens of the caller's fds seen ready */
 };
@@ -141,10 +142,11 @@ int sup_new(const struct sup_config *cfg, struct sup **ret, struct jb_err *err)
 	if (s->cfg.parallel == 0)
 		s->cfg.parallel = 1;
 	s->runs = calloc(2 * s->cfg.parallel, sizeof(*s->runs)); /* a pair per slot */
+	s->spare = calloc(2 * s->cfg.parallel, sizeof(*s->spare));
 	s->epfd = epoll_create1(EPOLL_CLOEXEC);
 	long n = sysconf(_SC_NPROCESSORS_ONLN);
 	s->ncpu = n > 0 ? (unsigned) n : 1;
-	if (!s->runs || s->epfd < 0) {
+	if (!s->runs || !s->spare || s->epfd < 0) {
 		int e = errno ? errno : ENOMEM;
 		sup_free(s);
 		return jb_fail(err, e, "set up the supervisor");
@@ -173,6 +175,9 @@ void sup_free(struct sup *s)
 	if (s->epfd >= 0)
 		close(s->epfd);
 	mnt_prepare_free();
+	for (unsigned i = 0; s->spare && i < 2 * s->cfg.parallel; i++)
+		cg_destroy(s->spare[i]);
+	free(s->spare);
 	free(s->groups);
 	free(s->runs);
 	free(s);
@@ -304,9 +309,19 @@ static int prepare_cgroup(struct sup *s, struct run *r, struct jb_err *err)
 {
 	if (cg_root_backend(s->cfg.cg_root) == CG_BACKEND_NONE)
 		return 0;
-	char name[64];
-	snprintf(name, sizeof(name), "job%llu", (unsigned long long) ++s->counter);
-	int rc = cg_create(s->cfg.cg_root, name, &r->cg, err);
+	/* The run's last cgroup, emptied by its job's end, saves a mkdir and an
+	 * rmdir per hierarchy (0.4-0.5 ms) when it can be reset. */
+	struct cg **spare = &s->spare[r - s->runs];
+	struct jb_err ignored = {0};
+	int rc = 0;
+	if (*spare && cg_reuse(*spare, &ignored) >= 0) {
+		r->cg = TAKE_PTR(*spare);
+	} else {
+		cg_destroy(TAKE_PTR(*spare));
+		char name[64];
+		snprintf(name, sizeof(name), "job%llu", (unsigned long long) ++s->counter);
+		rc = cg_create(s->cfg.cg_root, name, &r->cg, err);
+	}
 	if (rc >= 0)
 		rc = cg_set_limits(r->cg, r->job->limits.memory_bytes,
 				   r->job->limits.processes + 1 /* init */, err);
@@ -974,6 +989,9 @@ static void run_finish(struct sup *s, struct run *r)
 		drain(s, r);
 	}
 	Judgebox__Verdict *v = build_verdict(s, r);
+	struct cg **spare = &s->spare[r - s->runs];
+	if (!*spare)
+		*spare = TAKE_PTR(r->cg); /* cg_reuse checks it is empty */
 	cg_destroy(r->cg);
 	free(r->collect.data);
 	int fds[] = {r->pidfd, r->ctl_fd, r->msg_fd, r->out[0].fd, r->out[1].fd, r->collect.fd};
