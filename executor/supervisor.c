@@ -555,6 +555,9 @@ static void pair_start(struct sup *s, unsigned slot, struct job *job, uint64_t s
 {
 	struct run *r = &s->runs[2 * slot], *q = &s->runs[2 * slot + 1];
 	struct job *ij = TAKE_PTR(job->interactor);
+	/* Each side owns its message now: either may end first and be freed. */
+	ij->pb = TAKE_PTR(job->pb->interactor);
+	ij->owns_pb = true;
 	run_init(r, slot, job, seq);
 	run_init(q, slot, ij, seq);
 	r->peer = q;
