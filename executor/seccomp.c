@@ -711,7 +711,10 @@ static void sc_show_always(FILE *out)
 int sc_policy_show(const char *name, char **ret_text, struct jb_err *err)
 {
 	const struct sc_filter *f;
+	const struct sock_fprog *prog;
 	int r = sc_filter_get(name, &f, err);
+	if (r >= 0)
+		r = sc_filter_compile(f, &prog, err);
 	if (r < 0)
 		return r;
 	char *text = NULL, line[512];
@@ -721,7 +724,7 @@ int sc_policy_show(const char *name, char **ret_text, struct jb_err *err)
 		return jb_fail(err, errno, "policy show '%s'", f->name);
 	const struct policy *p = f->policy;
 	fprintf(out, "# policy '%s' from '%s', %u BPF instructions\n", f->name, f->path,
-		f->prog.len);
+		prog->len);
 	sc_show_always(out);
 	fprintf(out, "# rules\n");
 	for (size_t i = 0; i < p->nrules; i++)
