@@ -50,8 +50,21 @@ struct cg_backend_ops {
 	int (*reset)(struct cg *cg, struct jb_err *err);
 };
 
+/* v1 only: a hierarchy the box must see for the JVM to trust the limits
+ * (cpu and cpuset, when not co-mounted with cpuacct) but that judgebox does
+ * not account with: one per-process base, shared by every job, that each
+ * init joins so its cgroup namespace shows the base as its root. */
+#define CG_VIEW_MAX 2
+struct cg_view_hier {
+	char *name, *parent, *base;
+	bool made;
+	int tasks_fd; /* base/tasks, for cg_self_attach */
+};
+
 struct cg_root {
 	enum cg_backend backend;
+	struct cg_view_hier view[CG_VIEW_MAX];
+	size_t n_view;
 	const struct cg_backend_ops *ops; /* NULL for CG_BACKEND_NONE */
 	struct cg_hier hier[CG_HIER_MAX];
 	size_t n_hier;

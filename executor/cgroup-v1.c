@@ -8,6 +8,8 @@
 #include "cgroup-backend.h"
 
 #include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -71,6 +73,33 @@ static int v1_add(const struct cg_options *opt, struct cg_root *root, const stru
 	return r;
 }
 
+/* cpu and cpuset as views (see cg_view_hier), when separate hierarchies. */
+static void v1_add_views(const struct cg_options *opt, struct cg_root *root)
+{
+	static const struct v1_need views[] = {{"cpu", 0, true, {"cpu"}},
+					       {"cpuset", 0, true, {"cpuset"}}};
+	for (size_t i = 0; i < ARRAY_SIZE(views) && root->n_view < CG_VIEW_MAX; i++) {
+		char mnt[PATH_MAX], mroot[PATH_MAX], name[PATH_MAX], parent[PATH_MAX], why[256];
+		if (v1_find(opt, &views[i], mnt, mroot, name, sizeof(mnt)) < 0)
+			continue;
+		bool accounted = false; /* "cpu,cpuacct" is a job hierarchy already */
+		for (size_t k = 0; k < root->n_hier; k++)
+			accounted |= strcmp(root->hier[k].name, name) == 0;
+		if (accounted ||
+		    cg_parent_dir(opt, views[i].controller, mnt, mroot, parent, sizeof(parent), why,
+				  sizeof(why)) < 0 ||
+		    access(parent, W_OK) < 0)
+			continue;
+		struct cg_view_hier *v = &root->view[root->n_view];
+		v->tasks_fd = -1;
+		v->name = strdup(name);
+		v->parent = strdup(parent);
+		if (asprintf(&v->base, "%s/judgebox-%d", parent, (int) root->owner) < 0)
+			v->base = NULL;
+		root->n_view++;
+	}
+}
+
 int cg_v1_probe(const struct cg_options *opt, struct cg_root *root, char *why, size_t n)
 {
 	char skip[256];
@@ -85,6 +114,7 @@ int cg_v1_probe(const struct cg_options *opt, struct cg_root *root, char *why, s
 	}
 	root->backend = CG_BACKEND_V1;
 	root->ops = &cg_v1_ops;
+	v1_add_views(opt, root);
 	snprintf(why, n, "cgroup v1 has memory, pids and cpuacct hierarchies%s",
 		 freezer ? " (and freezer)" : "");
 	return 0;

@@ -192,6 +192,15 @@ void cg_root_free(struct cg_root *root)
 		if (root->hier[i].base_made && getpid() == root->owner)
 			(void) rmdir(root->hier[i].base); /* busy: a cg not destroyed */
 	}
+	for (size_t i = 0; i < root->n_view; i++) {
+		struct cg_view_hier *v = &root->view[i];
+		closep(&v->tasks_fd);
+		if (v->made && getpid() == root->owner)
+			(void) rmdir(v->base);
+		free(v->name);
+		free(v->parent);
+		free(v->base);
+	}
 	root_clear_hiers(root);
 	pthread_mutex_destroy(&root->lock);
 	free(root);
@@ -258,10 +267,38 @@ static void sweep_dead(const char *parent)
 	closedir(d);
 }
 
+/* A view base: cpuset needs its cpus and mems before it takes a task. */
+static int view_ready(struct cg_view_hier *v, struct jb_err *err)
+{
+	sweep_dead(v->parent);
+	if (mkdir(v->base, 0755) < 0 && errno != EEXIST)
+		return jb_fail(err, errno, "create cgroup '%s'", v->base);
+	v->made = true;
+	if (!strcmp(v->name, "cpuset")) {
+		static const char *const files[] = {"cpuset.cpus", "cpuset.mems"};
+		for (size_t i = 0; i < ARRAY_SIZE(files); i++) {
+			char val[4096];
+			ssize_t k = cg_file_read(v->parent, files[i], val, sizeof(val));
+			int r = k < 0 ? (int) k : cg_file_write(v->base, files[i], val, false, err);
+			if (r < 0)
+				return jb_fail(err, -r, "copy '%s' to '%s'", files[i], v->base);
+		}
+	}
+	char path[PATH_MAX];
+	snprintf(path, sizeof(path), "%s/tasks", v->base);
+	v->tasks_fd = open(path, O_WRONLY | O_CLOEXEC);
+	return v->tasks_fd < 0 ? jb_fail(err, errno, "open '%s'", path) : 0;
+}
+
 static int bases_ready(struct cg_root *root, struct jb_err *err)
 {
 	if (root->ready)
 		return 0;
+	for (size_t i = 0; i < root->n_view && !root->fake_tree; i++) {
+		int r = view_ready(&root->view[i], err);
+		if (r < 0)
+			return r;
+	}
 	for (size_t i = 0; i < root->n_hier; i++) {
 		struct cg_hier *h = &root->hier[i];
 		if (!root->fake_tree)
@@ -356,6 +393,9 @@ size_t cg_self_attach_fds(struct cg *cg, int *ret, size_t max)
 			return 0; /* cannot: the caller falls back to cg_attach */
 		ret[n++] = cg->self_fd[i];
 	}
+	for (size_t i = 0; i < cg->root->n_view && n < max; i++)
+		if (cg->root->view[i].tasks_fd >= 0)
+			ret[n++] = cg->root->view[i].tasks_fd;
 	return n;
 }
 
@@ -460,6 +500,9 @@ size_t cg_views(const struct cg *cg, struct cg_view *ret, size_t max)
 		ret[n].name = cg->root->hier[n].name;
 		ret[n].path = cg->path[n];
 	}
+	for (size_t i = 0; i < cg->root->n_view && n < max; i++)
+		if (cg->root->view[i].made)
+			ret[n++] = (struct cg_view){cg->root->view[i].name, cg->root->view[i].base};
 	return n;
 }
 

@@ -68,7 +68,7 @@ struct init_ctx {
 	const struct job *job;
 	const struct sc_filter *filter;
 	const struct cg *cg; /* NULL without cgroups */
-	struct cg_view cg_views[4];
+	struct cg_view cg_views[8];
 	size_t n_cg_views;
 	bool fallback; /* no cgroup: rlimits stand in */
 	int ctl_fd;    /* read end of supervisor -> init */
@@ -78,7 +78,7 @@ struct init_ctx {
 	struct init_report *report; /* shared mapping */
 	const char *hostname;
 	const cpu_set_t *cpus; /* the slot's CPUs for the program, or NULL */
-	int self_attach[4];    /* cg_self_attach_fds: init moves itself (v1) */
+	int self_attach[8];    /* cg_self_attach_fds: init moves itself (v1) */
 	size_t n_self_attach;
 };
 

@@ -723,8 +723,7 @@ int sc_policy_show(const char *name, char **ret_text, struct jb_err *err)
 	if (!out)
 		return jb_fail(err, errno, "policy show '%s'", f->name);
 	const struct policy *p = f->policy;
-	fprintf(out, "# policy '%s' from '%s', %u BPF instructions\n", f->name, f->path,
-		prog->len);
+	fprintf(out, "# policy '%s' from '%s', %u BPF instructions\n", f->name, f->path, prog->len);
 	sc_show_always(out);
 	fprintf(out, "# rules\n");
 	for (size_t i = 0; i < p->nrules; i++)
