@@ -292,6 +292,7 @@ static void collect_files(const struct init_ctx *ctx)
 			uint64_t cap = job->limits.output_bytes, size = (uint64_t) st.st_size;
 			h.len = size > cap ? cap : size;
 			h.truncated = size > cap;
+			h.executable = (st.st_mode & 0111) != 0;
 		}
 		send_file(ctx, &h, fd);
 	}

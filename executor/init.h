@@ -56,6 +56,7 @@ struct init_file_hdr {
 	int32_t error;
 	uint32_t type;
 	uint32_t truncated;
+	uint32_t executable; /* any x bit set */
 	uint64_t len;
 };
 struct init_msg {

@@ -18,6 +18,7 @@
 #include "acct.h"
 #include "init.h"
 #include "mount.h"
+#include "procev.h"
 #include "ns.h"
 #include "seccomp.h"
 #include "util.h"
@@ -34,6 +35,7 @@ enum ev_kind {
 	EV_PIDFD = 4,
 	EV_COLLECT = 5,
 	EV_CALLER = 6, /* a descriptor of sup_watch_fd's caller; slot = its token */
+	EV_PROCEV = 7, /* process events: how tasks init does not reap ended */
 };
 #define EV(slot, kind) (((uint64_t) (slot) << 8) | (kind))
 
@@ -62,6 +64,7 @@ struct run {
 	uint64_t t_start_us, t_kill_us, next_check_us;
 	bool internal, stopping, killed_hard;
 	bool self_attached; /* init moves itself into the cgroup (v1) */
+	bool xfsz;	    /* a task died of SIGXFSZ (process events) */
 	/* Interactive jobs: runs[2i] is the program, runs[2i+1] its interactor. */
 	struct run *peer;
 	bool is_interactor;
@@ -81,11 +84,13 @@ struct sup {
 	void *sink_opaque;
 	cpu_set_t *groups;	   /* --cpus: parallel entries, or NULL */
 	struct cg **spare;	   /* per run: the last job's emptied cgroup, for reuse */
+	struct procev *procev;	   /* root only; NULL: SIGXFSZ seen in init's children only */
 	Judgebox__Verdict *single; /* sup_run's result */
 	uint32_t ready;		   /* tokens of the caller's fds seen ready */
 };
 
 static void run_finish(struct sup *s, struct run *r);
+static void sup_watch(struct sup *s, int fd, uint64_t ev);
 
 static void close_fd(int *fd)
 {
@@ -161,6 +166,10 @@ int sup_new(const struct sup_config *cfg, struct sup **ret, struct jb_err *err)
 		sup_free(s);
 		return jb_fail(err, errno, "drop supplementary groups");
 	}
+	/* Process events need CAP_NET_ADMIN: without them only what init
+	 * reaps itself is seen to die of SIGXFSZ. */
+	if (geteuid() == 0 && procev_open(&s->procev, NULL) >= 0)
+		sup_watch(s, procev_fd(s->procev), EV(0, EV_PROCEV));
 	/* A write to a dead init or a closed verdict stream must be an EPIPE,
 	 * not our death; the program's process restores the default. */
 	signal(SIGPIPE, SIG_IGN);
@@ -175,6 +184,7 @@ void sup_free(struct sup *s)
 	if (s->epfd >= 0)
 		close(s->epfd);
 	mnt_prepare_free();
+	procev_free(s->procev);
 	for (unsigned i = 0; s->spare && i < 2 * s->cfg.parallel; i++)
 		cg_destroy(s->spare[i]);
 	free(s->spare);
@@ -393,6 +403,8 @@ static int run_spawn(struct sup *s, struct run *r, const struct pair_io *io, str
 	}
 	if (rc >= 0)
 		rc = spawn_init(r, &ctx, err);
+	if (rc >= 0 && s->procev)
+		procev_track(s->procev, r->pid, idx);
 	close_child_fds(&c);
 	if (rc < 0)
 		return rc;
@@ -889,6 +901,7 @@ static void set_files(Judgebox__Verdict *v, const struct run *r)
 			f->content.len = h.len;
 		}
 		f->truncated = h.truncated != 0;
+		f->executable = h.executable != 0;
 		p += h.len;
 	}
 	for (size_t i = 0; i < n; i++)
@@ -920,7 +933,7 @@ static Judgebox__Verdict *build_verdict(const struct sup *s, struct run *r)
 		f.main_status = rep->main_status;
 		f.exec_errno = rep->exec_errno;
 		f.exec_path = r->job->argv[0];
-		f.sigxfsz = rep->sigxfsz;
+		f.sigxfsz = rep->sigxfsz || r->xfsz;
 		measure(r, &f, v);
 		set_denied(v, rep);
 		if (rep->violation) {
@@ -951,6 +964,13 @@ static void drain(struct sup *s, struct run *r)
 		if (r->out[i].fd >= 0)
 			read_output(s, r, &r->out[i]);
 	read_collect(s, r);
+}
+
+static void on_xfsz(void *opaque, unsigned token)
+{
+	struct sup *s = opaque;
+	if (token < 2 * s->cfg.parallel && s->runs[token].state != RUN_FREE)
+		s->runs[token].xfsz = true;
 }
 
 /* One side of an interactive pair ended: the interactor's end starts the
@@ -990,6 +1010,10 @@ static void run_finish(struct sup *s, struct run *r)
 		(void) waitid((idtype_t) P_PIDFD, (id_t) r->pidfd, &si, WEXITED | __WALL);
 		/* Every writer of the output pipes is dead now: read to EOF. */
 		drain(s, r);
+	}
+	if (s->procev) { /* the tree's exits are queued by now: read them first */
+		(void) procev_read(s->procev, on_xfsz, s);
+		procev_untrack(s->procev, (unsigned) (r - s->runs));
 	}
 	Judgebox__Verdict *v = build_verdict(s, r);
 	struct cg **spare = &s->spare[r - s->runs];
@@ -1074,6 +1098,8 @@ uint32_t sup_wait(struct sup *s, int timeout_ms)
 		uint64_t ev = evs[i].data.u64;
 		if ((ev & 0xff) == EV_CALLER)
 			s->ready |= 1u << ((ev >> 8) & 31);
+		else if ((ev & 0xff) == EV_PROCEV)
+			(void) procev_read(s->procev, on_xfsz, s); /* lost: what init reaps */
 		else
 			on_event(s, ev);
 	}
