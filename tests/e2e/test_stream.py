@@ -312,10 +312,7 @@ def our_processes():
                 st = f.read()
             uid = int([l for l in st.splitlines() if l.startswith("Uid:")][0].split()[1])
             name = [l for l in st.splitlines() if l.startswith("Name:")][0].split()[1]
-            if "\nState:\tZ" in st:
-                zombie = True
-            else:
-                zombie = False
+            zombie = "\nState:\tZ" in st
         except (OSError, IndexError, ValueError):
             continue
         try:
@@ -531,6 +528,39 @@ def split_writes(pids):
        "split writes: all OK with their ids and output", summary(vs))
 
 
+def bounded_memory(pids):
+    # 20 frames of 4 MiB (the job's stdin) behind jobs that take a while: the
+    # worker reads only while a slot is free, so it never holds them all
+    # (80 MiB). Bound: 32 MiB of VmRSS, room for 2 running + 1 read, copied.
+    import tempfile
+    with tempfile.NamedTemporaryFile() as f:
+        f.write(os.urandom(4 << 20))
+        f.flush()
+        body = job(["/bin/sleep", "0.2"], ["--stdin", f.name])
+    w = Worker(2)
+    pids.append(w.p.pid)
+    data = b"".join(frame(body) for _ in range(20))
+    feeder = threading.Thread(target=lambda: (w.send(data), w.close_in()), daemon=True)
+    feeder.start()
+    peak = 0
+    end = time.monotonic() + 60
+    while w.p.poll() is None and time.monotonic() < end:
+        try:
+            with open("/proc/%d/status" % w.p.pid) as st:
+                for line in st:
+                    if line.startswith("VmRSS:"):
+                        peak = max(peak, int(line.split()[1]))
+        except OSError:
+            pass
+        time.sleep(0.02)
+    rc = w.wait(10)
+    vs = w.vs()
+    ok(rc == 0 and len(vs) == 20 and all(v["status"] == "OK" for v in vs),
+       "bounded memory: 20 jobs of 4 MiB, all OK", "rc %s, %s" % (rc, summary(vs)))
+    ok(0 < peak < 32 << 10, "bounded memory: worker VmRSS peak %d KiB < 32 MiB (input 80 MiB)"
+       % peak)
+
+
 def zero_length_frame(pids):
     frames = [frame(job(TRUE, id="a")), b"\x00", frame(job(TRUE, id="c"))]
     w, rc = run_stream(frames, parallel=2)
@@ -642,6 +672,26 @@ def flood_and_hang(pids):
     ok(s.get("status") == "TIME_LIMIT", "spin: TIME_LIMIT", s.get("status"))
 
 
+def slow_reader(pids):
+    # The reader of the verdicts pauses 3 s while a 64 MiB verdict is due: the
+    # worker must still enforce the other job's CPU limit on time (the
+    # contract's kill latency: within 100 ms of crossing it).
+    w = Worker(2, reader=False)
+    pids.append(w.p.pid)
+    w.send(frame(job(["/bin/sh", "-c", "while :; do :; done"], ["--time", "0.5"], id="spin")) +
+           frame(job(["/usr/bin/yes"], ["--output-limit", "64M"], id="flood")))
+    w.close_in()
+    time.sleep(3)
+    w.reader.start()
+    rc = w.wait(30)
+    byid = {v["id"]: v for v in w.vs()}
+    ok(rc == 0 and len(byid) == 2, "slow reader: exit 0, 2 verdicts", "rc %s" % rc)
+    s = byid.get("spin", {})
+    ok(s.get("status") == "TIME_LIMIT" and s.get("cpu_time_us", 0) < 600000,
+       "slow reader: the spinning job is killed on time (cpu %.3f s, limit 0.5 s)"
+       % (s.get("cpu_time_us", 0) / 1e6), "wall %.3f s" % (s.get("wall_time_us", 0) / 1e6))
+
+
 def show_decodes(pids):
     # Cross-check the reader above against `judgebox show --stream`.
     frames = [frame(job(TRUE, id="s1")), frame(b"\xff")]
@@ -662,8 +712,9 @@ def main():
         return 77
     for fn in [two_hundred_unique, empty_and_repeated_ids, parallel_one_in_order, garbage_frame,
                cut_frame_at_eof(2), cut_frame_at_eof(1), over_cap_frame(2), over_cap_frame(1),
-               split_writes, zero_length_frame, eof_with_running_jobs,
+               split_writes, bounded_memory, zero_length_frame, eof_with_running_jobs,
                stop_by(signal.SIGTERM), stop_by(signal.SIGINT), closed_stdout, flood_and_hang,
+               slow_reader,
                show_decodes]:
         scenario(fn)
     print("1..%d" % test_no)
