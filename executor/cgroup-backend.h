@@ -61,10 +61,11 @@ struct cg_root {
 };
 
 struct cg {
-	struct cg_root *root;	 /* borrowed: the root outlives its cgroups */
-	char *path[CG_HIER_MAX]; /* job directory in root->hier[i] */
-	size_t n_path;		 /* directories made so far */
-	int cpu_fd[CG_CPU_FDS];	 /* O_RDONLY|O_CLOEXEC, -1 when unused */
+	struct cg_root *root;	  /* borrowed: the root outlives its cgroups */
+	char *path[CG_HIER_MAX];  /* job directory in root->hier[i] */
+	size_t n_path;		  /* directories made so far */
+	int cpu_fd[CG_CPU_FDS];	  /* O_RDONLY|O_CLOEXEC, -1 when unused */
+	int self_fd[CG_HIER_MAX]; /* v1 "tasks" for cg_self_attach, -1 when unused */
 };
 
 extern const struct cg_backend_ops cg_v1_ops;

@@ -258,6 +258,8 @@ static struct cg *cg_new(struct cg_root *root, const char *name)
 	cg->root = root;
 	for (size_t i = 0; i < CG_CPU_FDS; i++)
 		cg->cpu_fd[i] = -1;
+	for (size_t i = 0; i < CG_HIER_MAX; i++)
+		cg->self_fd[i] = -1;
 	for (size_t i = 0; i < root->n_hier; i++) {
 		if (asprintf(&cg->path[i], "%s/%s", root->hier[i].base, name) < 0) {
 			cg->path[i] = NULL;
@@ -299,6 +301,32 @@ int cg_create(struct cg_root *root, const char *name, struct cg **ret, struct jb
 int cg_set_limits(struct cg *cg, uint64_t memory_bytes, uint32_t pids_max, struct jb_err *err)
 {
 	return cg->root->ops->set_limits(cg, memory_bytes, pids_max, err);
+}
+
+size_t cg_self_attach_fds(struct cg *cg, int *ret, size_t max)
+{
+	if (cg->root->backend != CG_BACKEND_V1 || cg->root->fake_tree)
+		return 0;
+	size_t n = 0;
+	for (size_t i = 0; i < cg->n_path && n < max; i++) {
+		if (cg->self_fd[i] < 0) {
+			char path[PATH_MAX];
+			snprintf(path, sizeof(path), "%s/tasks", cg->path[i]);
+			cg->self_fd[i] = open(path, O_WRONLY | O_CLOEXEC);
+		}
+		if (cg->self_fd[i] < 0)
+			return 0; /* cannot: the caller falls back to cg_attach */
+		ret[n++] = cg->self_fd[i];
+	}
+	return n;
+}
+
+int cg_self_attach(const int *fds, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (write(fds[i], "0", 1) != 1)
+			return -errno;
+	return 0;
 }
 
 int cg_attach(struct cg *cg, pid_t pid, struct jb_err *err)
@@ -359,8 +387,10 @@ void cg_destroy(struct cg *cg)
 		rmdir_retry(cg->path[i]);
 	for (size_t i = 0; i < CG_CPU_FDS; i++)
 		closep(&cg->cpu_fd[i]);
-	for (size_t i = 0; i < CG_HIER_MAX; i++)
+	for (size_t i = 0; i < CG_HIER_MAX; i++) {
+		closep(&cg->self_fd[i]);
 		free(cg->path[i]);
+	}
 	free(cg);
 }
 

@@ -54,6 +54,17 @@ int cg_create(struct cg_root *root, const char *name, struct cg **ret, struct jb
 /* memory limit (swap off: memsw/swap.max equal or 0) and pids.max. */
 int cg_set_limits(struct cg *cg, uint64_t memory_bytes, uint32_t pids_max, struct jb_err *err);
 
+/* v1: descriptors (O_WRONLY, opened with our credentials, which the kernel
+ * checks) of each hierarchy's "tasks" file, through which a single-threaded
+ * process moves itself by writing "0" (cg_self_attach). Moving oneself
+ * skips the threadgroup lock whose RCU grace period makes writing a pid to
+ * cgroup.procs cost 5-15 ms on v1. Returns the count; 0 on v2 (use
+ * cg_attach: a v2 move of a whole process takes that lock anyway). Closed
+ * by cg_destroy. */
+size_t cg_self_attach_fds(struct cg *cg, int *ret, size_t max);
+/* Write "0" to each fd: no allocation, for init. */
+int cg_self_attach(const int *fds, size_t n);
+
 /* Move a process into the job's cgroup(s). */
 int cg_attach(struct cg *cg, pid_t pid, struct jb_err *err);
 
