@@ -62,10 +62,11 @@ def write_stream(name, jobs):
     return path
 
 
-def run_stream_json(path, parallel):
+def run_stream_json(path, parallel, extra=()):
     """Verdicts of a stream as dicts (through `judgebox show --stream`)."""
     with open(path, "rb") as f:
-        out = subprocess.run([JB, "exec", "--stream", "--parallel", str(parallel)], stdin=f,
+        out = subprocess.run([JB, "exec", "--stream", "--parallel", str(parallel)] + list(extra),
+                             stdin=f,
                              stdout=subprocess.PIPE, check=True).stdout
     show = subprocess.run([JB, "show", "--stream"], input=out, stdout=subprocess.PIPE,
                           check=True).stdout
@@ -164,14 +165,18 @@ def cpu_figures():
     iters = calibrate()
     busy_job = job_bytes(["--copy", "--time", "5"], [prog("busy"), str(iters)])
     spath = write_stream("busy.bin", [busy_job] * N_CV)
-    for par in (1, 2):
-        vs = run_stream_json(spath, par)
+    runs = [("p1", 1, []), ("p2", 2, [])]
+    if os.cpu_count() >= 2 and b"--cpus" in subprocess.run(
+            [JB, "exec", "--help"], stdout=subprocess.PIPE, stderr=subprocess.STDOUT).stdout:
+        runs.append(("p2_cpus_0_1", 2, ["--cpus", "0,1"]))
+    for key, par, extra in runs:
+        vs = run_stream_json(spath, par, extra)
         cpus = [v["cpu_time_us"] / 1e6 for v in vs if v["status"] == "OK"]
-        fig("cpu_cv_p%d" % par, 100 * cv(cpus), "%")
-        fig("cpu_mean_p%d_s" % par, statistics.mean(cpus) if cpus else 0, "s")
-        fig("cpu_min_max_p%d_s" % par, "%.3f..%.3f" % (min(cpus), max(cpus)) if cpus else "-")
+        fig("cpu_cv_%s" % key, 100 * cv(cpus), "%")
+        fig("cpu_mean_%s_s" % key, statistics.mean(cpus) if cpus else 0, "s")
+        fig("cpu_min_max_%s_s" % key, "%.3f..%.3f" % (min(cpus), max(cpus)) if cpus else "-")
         if len(cpus) != N_CV:
-            fig("cpu_not_ok_p%d" % par, N_CV - len(cpus))
+            fig("cpu_not_ok_%s" % key, N_CV - len(cpus))
     # Bare vs sandboxed, interleaved so that load changes hit both alike.
     b, s = [], []
     for _ in range(7):
@@ -210,7 +215,8 @@ def getppid_figures():
 
 def fmt(name, v, unit):
     if isinstance(v, float):
-        whole = name.endswith("_us") or name.endswith("_per_s") or unit == "ms"
+        whole = unit != "x" and (name.endswith("_us") or name.endswith("_per_s") or
+                                 unit == "ms")
         v = ("%.0f" if whole else "%.3f") % v
     return "%s%s" % (v, "x" if unit == "x" else (" " + unit) if unit else "")
 
