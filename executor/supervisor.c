@@ -1078,12 +1078,19 @@ static int next_timeout_ms(const struct sup *s, uint64_t now)
 	return ms > 60000 ? 60000 : (int) ms;
 }
 
+int sup_watch_fd_events(struct sup *s, int fd, unsigned token, uint32_t events)
+{
+	struct epoll_event e = {.events = events, .data.u64 = EV(token, EV_CALLER)};
+	if (!events)
+		return epoll_ctl(s->epfd, EPOLL_CTL_DEL, fd, NULL) < 0 ? -errno : 0;
+	if (epoll_ctl(s->epfd, EPOLL_CTL_MOD, fd, &e) == 0)
+		return 0;
+	return errno == ENOENT && epoll_ctl(s->epfd, EPOLL_CTL_ADD, fd, &e) == 0 ? 0 : -errno;
+}
+
 int sup_watch_fd(struct sup *s, int fd, unsigned token, bool on)
 {
-	struct epoll_event e = {.events = EPOLLIN, .data.u64 = EV(token, EV_CALLER)};
-	if (epoll_ctl(s->epfd, on ? EPOLL_CTL_ADD : EPOLL_CTL_DEL, fd, &e) < 0)
-		return -errno;
-	return 0;
+	return sup_watch_fd_events(s, fd, token, on ? EPOLLIN : 0);
 }
 
 uint32_t sup_wait(struct sup *s, int timeout_ms)

@@ -60,6 +60,8 @@ unsigned sup_free_slots(const struct sup *s);
 /* Let sup_wait also wake for fd (a caller's input), reported as bit token
  * (0..31) of sup_wait's result. */
 int sup_watch_fd(struct sup *s, int fd, unsigned token, bool on);
+/* The same for any epoll events (EPOLLOUT for a writer); 0 stops watching. */
+int sup_watch_fd_events(struct sup *s, int fd, unsigned token, uint32_t events);
 
 /* Handle what is ready and the running jobs' deadlines, waiting at most
  * timeout_ms (-1: until something happens). Returns the tokens of the
