@@ -164,9 +164,15 @@ int procev_read(struct procev *p, void (*on_xfsz)(void *opaque, unsigned token),
 		}
 		for (struct nlmsghdr *h = (struct nlmsghdr *) buf; NLMSG_OK(h, (size_t) n);
 		     h = NLMSG_NEXT(h, n)) {
-			const struct cn_msg *cn = NLMSG_DATA(h);
-			if (cn->id.idx == CN_IDX_PROC && cn->len >= sizeof(struct proc_event))
-				on_event(p, (const struct proc_event *) cn->data, on_xfsz, opaque);
+			/* The event sits 4 bytes past an 8-byte boundary: copy it
+			 * out before touching its 64-bit fields. */
+			struct cn_msg cn;
+			struct proc_event ev;
+			memcpy(&cn, NLMSG_DATA(h), sizeof(cn));
+			if (cn.id.idx != CN_IDX_PROC || cn.len < sizeof(ev))
+				continue;
+			memcpy(&ev, (const char *) NLMSG_DATA(h) + sizeof(cn), sizeof(ev));
+			on_event(p, &ev, on_xfsz, opaque);
 		}
 	}
 }
