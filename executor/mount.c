@@ -396,6 +396,15 @@ static int enter_root(struct jb_err *err)
 
 int mnt_setup(const struct mnt_config *cfg, struct jb_err *err)
 {
+	/* Hold the rootfs before the staging tmpfs can hide it (one under /tmp). */
+	_cleanup_close_ int rootfs_fd = -1;
+	char rootfs[64];
+	if (cfg->rootfs) {
+		rootfs_fd = open(cfg->rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
+		if (rootfs_fd < 0)
+			return jb_fail(err, errno, "mounts: open rootfs '%s'", cfg->rootfs);
+		snprintf(rootfs, sizeof(rootfs), "/proc/self/fd/%d", rootfs_fd);
+	}
 	/* Nothing we mount may propagate back to the host. */
 	int r = mount_at(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL, err);
 	if (r >= 0)
@@ -411,8 +420,7 @@ int mnt_setup(const struct mnt_config *cfg, struct jb_err *err)
 	if (r >= 0)
 		r = build_data(cfg->box_bytes, err);
 	if (r >= 0)
-		r = cfg->rootfs ? build_rootfs_root(cfg->rootfs, err)
-				: build_default_root(cfg, err);
+		r = cfg->rootfs ? build_rootfs_root(rootfs, err) : build_default_root(cfg, err);
 	if (r >= 0)
 		r = build_mount_points(err);
 	if (r >= 0)
