@@ -391,6 +391,17 @@ static int make_sup(struct cg_root *cg, struct sup **ret)
 	return 0;
 }
 
+/* The cgroup backend and a supervisor over it; nothing is left on failure. */
+static int open_runtime(struct cg_root **ret_cg, struct sup **ret_sup)
+{
+	int r = open_cgroups(ret_cg);
+	if (r >= 0 && (r = make_sup(*ret_cg, ret_sup)) < 0) {
+		cg_root_free(*ret_cg);
+		*ret_cg = NULL;
+	}
+	return r;
+}
+
 /* Decode and run one packed Job; an undecodable one gets its verdict. */
 static Judgebox__Verdict *run_packed(struct sup *s, const uint8_t *buf, size_t len,
 				     const struct job_config *cfg)
@@ -441,13 +452,10 @@ static int cmd_run(int argc, char **argv, int i)
 	struct cg_root *cg = NULL;
 	struct sup *s = NULL;
 	if (r >= 0)
-		r = open_cgroups(&cg);
-	if (r >= 0)
-		r = make_sup(cg, &s);
+		r = open_runtime(&cg, &s);
 	if (r < 0) {
 		free(buf);
 		free_job_args();
-		cg_root_free(cg);
 		return 2;
 	}
 	struct job_config cfg = {arg_.ceilings, arg_.allowed, arg_.n_allowed};
@@ -521,13 +529,9 @@ static int cmd_exec(int argc, char **argv, int i)
 	struct cg_root *cg = NULL;
 	struct sup *s = NULL;
 	if (r >= 0)
-		r = open_cgroups(&cg);
-	if (r >= 0)
-		r = make_sup(cg, &s);
-	if (r < 0) {
-		cg_root_free(cg);
+		r = open_runtime(&cg, &s);
+	if (r < 0)
 		return 2;
-	}
 	int rc = 0;
 	if (arg_.stream) {
 		struct jb_err err = {0};

@@ -797,16 +797,20 @@ int job_verdict_json(const Judgebox__Verdict *v, FILE *out)
 
 /* ---- varint-delimited framing ---- */
 
+size_t job_varint(uint64_t v, uint8_t out[10])
+{
+	size_t h = 0;
+	for (;; v >>= 7) {
+		out[h++] = (uint8_t) ((v & 0x7f) | (v > 0x7f ? 0x80 : 0));
+		if (v <= 0x7f)
+			return h;
+	}
+}
+
 int job_frame_write(int fd, const uint8_t *buf, size_t len, struct jb_err *err)
 {
 	uint8_t hdr[10];
-	size_t h = 0;
-
-	for (uint64_t v = len;; v >>= 7) {
-		hdr[h++] = (uint8_t) ((v & 0x7f) | (v > 0x7f ? 0x80 : 0));
-		if (v <= 0x7f)
-			break;
-	}
+	size_t h = job_varint(len, hdr);
 	if (len > SIZE_MAX - h)
 		return jb_fail(err, EOVERFLOW, "stream: frame of %zu bytes", len);
 	/* One buffer, so that concurrent writers never interleave a header and

@@ -65,6 +65,9 @@ int job_verdict_pack(const Judgebox__Verdict *v, uint8_t **ret, size_t *ret_len,
  * field, snake_case, enum names, stdout_base64 when not UTF-8). */
 int job_verdict_json(const Judgebox__Verdict *v, FILE *out);
 
+/* The protobuf varint of v in out (10 bytes at most); returns its length. */
+size_t job_varint(uint64_t v, uint8_t out[10]);
+
 /* Append the varint-delimited frame of buf (len) to out (fd), one write. */
 int job_frame_write(int fd, const uint8_t *buf, size_t len, struct jb_err *err);
 

@@ -61,12 +61,7 @@ static void flush(struct stream *st)
 static void enqueue(struct stream *st, const uint8_t *buf, size_t len)
 {
 	uint8_t hdr[10];
-	size_t h = 0;
-	for (uint64_t v = len;; v >>= 7) {
-		hdr[h++] = (uint8_t) ((v & 0x7f) | (v > 0x7f ? 0x80 : 0));
-		if (v <= 0x7f)
-			break;
-	}
+	size_t h = job_varint(len, hdr);
 	if (st->q_len + h + len > st->q_cap) {
 		size_t cap = (st->q_len + h + len) * 2;
 		uint8_t *q = realloc(st->q, cap);

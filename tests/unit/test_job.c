@@ -12,23 +12,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "tap.h"
 #include "job.h"
-
-static int t_n, t_failed;
-
-static bool ok(bool pass, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static bool ok(bool pass, const char *fmt, ...)
-{
-	va_list ap;
-	printf("%s %d - ", pass ? "ok" : "not ok", ++t_n);
-	va_start(ap, fmt);
-	vprintf(fmt, ap);
-	va_end(ap);
-	putchar('\n');
-	if (!pass)
-		t_failed++;
-	return pass;
-}
 
 static bool is_str(const char *got, const char *want, const char *name)
 {

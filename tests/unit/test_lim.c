@@ -11,27 +11,12 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "tap.h"
 #include "lim.h"
 
 #define KIB (UINT64_C(1) << 10)
 #define MIB (UINT64_C(1) << 20)
 #define GIB (UINT64_C(1) << 30)
-
-static int t_n, t_failed;
-
-static bool ok(bool pass, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static bool ok(bool pass, const char *fmt, ...)
-{
-	va_list ap;
-	printf("%s %d - ", pass ? "ok" : "not ok", ++t_n);
-	va_start(ap, fmt);
-	vprintf(fmt, ap);
-	va_end(ap);
-	putchar('\n');
-	if (!pass)
-		t_failed++;
-	return pass;
-}
 
 static void diag_u64(const char *what, uint64_t got, uint64_t want)
 {

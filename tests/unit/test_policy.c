@@ -8,24 +8,10 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "tap.h"
 #include "policy.h"
 #include "seccomp.h"
 #include "util.h"
-
-static int t_n, t_failed;
-
-static void ok(int cond, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void ok(int cond, const char *fmt, ...)
-{
-	va_list ap;
-	t_n++;
-	t_failed += !cond;
-	printf("%s %d - ", cond ? "ok" : "not ok", t_n);
-	va_start(ap, fmt);
-	vprintf(fmt, ap);
-	va_end(ap);
-	printf("\n");
-}
 
 static void is_str(const char *got, const char *want, const char *what)
 {

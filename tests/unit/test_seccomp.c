@@ -23,24 +23,9 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "tap.h"
 #include "seccomp.h"
 #include "util.h"
-
-static int t_n, t_failed;
-
-static void ok(int cond, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void ok(int cond, const char *fmt, ...)
-{
-	va_list ap;
-	t_n++;
-	t_failed += !cond;
-	printf("%s %d - ", cond ? "ok" : "not ok", t_n);
-	va_start(ap, fmt);
-	vprintf(fmt, ap);
-	va_end(ap);
-	printf("\n");
-	fflush(stdout);
-}
 
 static const struct sc_filter *get(const char *name)
 {
