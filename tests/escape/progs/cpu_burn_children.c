@@ -1,6 +1,6 @@
 // escape: hide CPU time in children while main sleeps (--time 1): the whole tree is counted
 // expect: TIME_LIMIT
-// run: --policy ci --time 1
+// run: --policy ci --time 1 --wall-time 20
 // args: {token}
 // check: cpu<3
 #include "esc.h"
