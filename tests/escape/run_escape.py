@@ -8,6 +8,7 @@ Each payload NAME.c starts with comment lines the runner reads:
     // expect: STATUS [SYSCALL | ~REGEX]     the verdict it must get
     // run: FLAGS                           extra `judgebox run` flags
     // args: ARGS                           the payload's arguments
+                                            (run and args may take several lines)
     // host: CHECK ...                      host-side checks (see HOST_CHECKS)
     // check: CONDITION                     one verdict condition per line
 
@@ -80,6 +81,8 @@ def read_meta(path):
                 meta["check"].append(val)
             elif key == "host":
                 meta["host"] += val.split()
+            elif key in ("run", "args"):  # may go on over several lines
+                meta[key] = (meta[key] + " " + val).strip()
             else:
                 meta[key] = val
     for key in ("escape", "expect"):
@@ -236,6 +239,15 @@ class Run:
         self.during = []  # threads probing the host while the job runs
         self.starts = 0
         self.judgeboxes = []  # pids of this run's judgebox processes (ended)
+
+    def current_pid(self):
+        """judgebox's pid in the latest run, once its pidfile is written."""
+        path = os.path.join(self.suite.tmp, "pid-%s-%d" % (self.token, self.starts))
+        try:
+            with open(path) as f:
+                return int(f.read())
+        except (OSError, ValueError):
+            return 0
 
     def cleanup(self):
         for fn in reversed(self.cleanups):
@@ -527,7 +539,43 @@ def during_probe(code, what):
     return before, after
 
 
+SUPERVISOR_RSS_MAX = 128 << 20
+
+
+def hc_rss_before(run):
+    """Watch judgebox's own peak RSS (VmHWM) while it runs: the job's limits
+    bound the job, and what the supervisor holds for it must stay bounded too."""
+    res = {"peak": 0}
+
+    def watch():
+        end = time.monotonic() + OUTER_TIMEOUT + 5
+        pid = 0
+        while time.monotonic() < end and not res.get("done"):
+            if not pid:
+                pid = run.current_pid()
+            st = proc_status(pid) if pid else None
+            if pid and st is None and res["peak"]:
+                break
+            if st and "VmHWM" in st:
+                res["peak"] = max(res["peak"], int(st["VmHWM"][0]) * 1024)
+            time.sleep(0.01)
+    t = threading.Thread(target=watch)
+    run.during.append(t)
+    return res
+
+
+def hc_rss_after(run, res):
+    res["done"] = True
+    peak = res["peak"]
+    if not peak:
+        return ["the supervisor's RSS could not be watched"]
+    return [] if peak < SUPERVISOR_RSS_MAX else [
+        "judgebox's peak RSS %d MiB (bound %d MiB): the job made the supervisor hold it"
+        % (peak >> 20, SUPERVISOR_RSS_MAX >> 20)]
+
+
 HOST_CHECKS = {
+    "supervisor_rss": (hc_rss_before, hc_rss_after),
     "listener": (None, hc_listener_after),
     "unix_listener": (None, hc_unix_after),
     "victim": (None, hc_victim_after),
@@ -738,9 +786,11 @@ def run_payload(meta, suite):
             p = start_judgebox(run, flags, args)
             for t in run.during:
                 t.start()
-            for t in run.during:
-                t.join()
-            verdict = finish_judgebox(run, p)
+            try:
+                verdict = finish_judgebox(run, p)
+            finally:
+                for t in run.during:
+                    t.join()
         bad += check_expected(meta, verdict, flags)
         for cond in meta["check"]:
             problem = check_condition(cond, verdict)
