@@ -46,10 +46,25 @@ struct cg_backend_ops {
 			  struct jb_err *err);
 	int (*read_stats)(const struct cg *cg, struct cg_stats *ret, struct jb_err *err);
 	int (*kill_all)(struct cg *cg, struct jb_err *err);
+	/* Reset an empty cgroup's peaks for its next job; NULL: cannot. */
+	int (*reset)(struct cg *cg, struct jb_err *err);
+};
+
+/* v1 only: a hierarchy the box must see for the JVM to trust the limits
+ * (cpu and cpuset, when not co-mounted with cpuacct) but that judgebox does
+ * not account with: one per-process base, shared by every job, that each
+ * init joins so its cgroup namespace shows the base as its root. */
+#define CG_VIEW_MAX 2
+struct cg_view_hier {
+	char *name, *parent, *base;
+	bool made;
+	int tasks_fd; /* base/tasks, for cg_self_attach */
 };
 
 struct cg_root {
 	enum cg_backend backend;
+	struct cg_view_hier view[CG_VIEW_MAX];
+	size_t n_view;
 	const struct cg_backend_ops *ops; /* NULL for CG_BACKEND_NONE */
 	struct cg_hier hier[CG_HIER_MAX];
 	size_t n_hier;
@@ -61,10 +76,13 @@ struct cg_root {
 };
 
 struct cg {
-	struct cg_root *root;	 /* borrowed: the root outlives its cgroups */
-	char *path[CG_HIER_MAX]; /* job directory in root->hier[i] */
-	size_t n_path;		 /* directories made so far */
-	int cpu_fd[CG_CPU_FDS];	 /* O_RDONLY|O_CLOEXEC, -1 when unused */
+	struct cg_root *root;	  /* borrowed: the root outlives its cgroups */
+	char *path[CG_HIER_MAX];  /* job directory in root->hier[i] */
+	size_t n_path;		  /* directories made so far */
+	int cpu_fd[CG_CPU_FDS];	  /* O_RDONLY|O_CLOEXEC, -1 when unused */
+	int self_fd[CG_HIER_MAX]; /* v1 "tasks" for cg_self_attach, -1 when unused */
+	uint64_t base_oom_kills;  /* counters that cannot be reset, at cg_reuse */
+	uint64_t base_pids_max_hits;
 };
 
 extern const struct cg_backend_ops cg_v1_ops;

@@ -8,6 +8,8 @@
 #include "cgroup-backend.h"
 
 #include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -71,6 +73,33 @@ static int v1_add(const struct cg_options *opt, struct cg_root *root, const stru
 	return r;
 }
 
+/* cpu and cpuset as views (see cg_view_hier), when separate hierarchies. */
+static void v1_add_views(const struct cg_options *opt, struct cg_root *root)
+{
+	static const struct v1_need views[] = {{"cpu", 0, true, {"cpu"}},
+					       {"cpuset", 0, true, {"cpuset"}}};
+	for (size_t i = 0; i < ARRAY_SIZE(views) && root->n_view < CG_VIEW_MAX; i++) {
+		char mnt[PATH_MAX], mroot[PATH_MAX], name[PATH_MAX], parent[PATH_MAX], why[256];
+		if (v1_find(opt, &views[i], mnt, mroot, name, sizeof(mnt)) < 0)
+			continue;
+		bool accounted = false; /* "cpu,cpuacct" is a job hierarchy already */
+		for (size_t k = 0; k < root->n_hier; k++)
+			accounted |= strcmp(root->hier[k].name, name) == 0;
+		if (accounted ||
+		    cg_parent_dir(opt, views[i].controller, mnt, mroot, parent, sizeof(parent), why,
+				  sizeof(why)) < 0 ||
+		    access(parent, W_OK) < 0)
+			continue;
+		struct cg_view_hier *v = &root->view[root->n_view];
+		v->tasks_fd = -1;
+		v->name = strdup(name);
+		v->parent = strdup(parent);
+		if (asprintf(&v->base, "%s/judgebox-%d", parent, (int) root->owner) < 0)
+			v->base = NULL;
+		root->n_view++;
+	}
+}
+
 int cg_v1_probe(const struct cg_options *opt, struct cg_root *root, char *why, size_t n)
 {
 	char skip[256];
@@ -85,6 +114,7 @@ int cg_v1_probe(const struct cg_options *opt, struct cg_root *root, char *why, s
 	}
 	root->backend = CG_BACKEND_V1;
 	root->ops = &cg_v1_ops;
+	v1_add_views(opt, root);
 	snprintf(why, n, "cgroup v1 has memory, pids and cpuacct hierarchies%s",
 		 freezer ? " (and freezer)" : "");
 	return 0;
@@ -217,9 +247,36 @@ static void v1_wait_frozen(const char *dir)
 
 /* Frozen tasks cannot fork, so one pass of SIGKILL catches them all; the
  * signals act when the tasks thaw. The loop after it mops up. */
+/* memory.max_usage_in_bytes and cpuacct.usage take a write of 0 (peak back
+ * to the current usage, CPU to zero); oom_kill and pids.events cannot be
+ * reset and become cg_read_stats' baseline instead. */
+static int v1_reset(struct cg *cg, struct jb_err *err)
+{
+	const char *mem = v1_path(cg, CG_ROLE_MEMORY);
+	const char *cpu = v1_path(cg, CG_ROLE_CPUACCT);
+	int r = cg_file_write(mem, "memory.max_usage_in_bytes", "0", false, err);
+	if (r >= 0)
+		r = cg_file_write(cpu, "cpuacct.usage", "0", false, err);
+	if (r >= 0)
+		(void) cg_file_write(mem, "memory.failcnt", "0", true, NULL); /* a nicety */
+	struct cg_stats st = {0};
+	if (r >= 0)
+		r = v1_read_stats(cg, &st, err);
+	if (r < 0)
+		return r;
+	cg->base_oom_kills = st.oom_kills;
+	cg->base_pids_max_hits = st.pids_max_hits;
+	return 0;
+}
+
 static int v1_kill_all(struct cg *cg, struct jb_err *err)
 {
 	const char *fz = v1_path(cg, CG_ROLE_FREEZER);
+	char one[2];
+	/* Usually the pid namespace took every task with it already: an empty
+	 * cgroup needs no freezing (four writes and a wait). */
+	if (fz && cg_file_read(fz, "cgroup.procs", one, sizeof(one)) == 0)
+		return 0;
 	if (fz && cg_file_write(fz, "freezer.state", "FROZEN", false, NULL) == 0) {
 		v1_wait_frozen(fz);
 		(void) cg_kill_listed(fz, NULL); /* the loop below reports failures */
@@ -237,4 +294,5 @@ const struct cg_backend_ops cg_v1_ops = {
 	.set_limits = v1_set_limits,
 	.read_stats = v1_read_stats,
 	.kill_all = v1_kill_all,
+	.reset = v1_reset,
 };

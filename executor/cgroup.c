@@ -9,7 +9,9 @@
  * the parent after a run shows nothing of ours. */
 #include "cgroup-backend.h"
 
+#include <dirent.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <limits.h>
 #include <linux/magic.h>
 #include <stdarg.h>
@@ -190,6 +192,15 @@ void cg_root_free(struct cg_root *root)
 		if (root->hier[i].base_made && getpid() == root->owner)
 			(void) rmdir(root->hier[i].base); /* busy: a cg not destroyed */
 	}
+	for (size_t i = 0; i < root->n_view; i++) {
+		struct cg_view_hier *v = &root->view[i];
+		closep(&v->tasks_fd);
+		if (v->made && getpid() == root->owner)
+			(void) rmdir(v->base);
+		free(v->name);
+		free(v->parent);
+		free(v->base);
+	}
 	root_clear_hiers(root);
 	pthread_mutex_destroy(&root->lock);
 	free(root);
@@ -222,12 +233,76 @@ int cg_root_describe(const struct cg_root *root, char *buf, size_t n)
 
 /* mkdir the bases once per process. A base left by a dead process that had
  * our pid is taken over: its name says it is ours. */
+/* judgebox-PID bases whose judgebox died by SIGKILL (no cleanup ran): its
+ * init died with it (PR_SET_PDEATHSIG) and the job cgroups are empty, so
+ * remove them, the first time this process makes its own. Best effort. */
+static void sweep_dead(const char *parent)
+{
+	DIR *d = opendir(parent);
+	if (!d)
+		return;
+	struct dirent *e;
+	while ((e = readdir(d))) {
+		char *end;
+		if (strncmp(e->d_name, "judgebox-", 9) != 0)
+			continue;
+		long pid = strtol(e->d_name + 9, &end, 10);
+		if (*end || pid <= 0 || pid == getpid() || kill((pid_t) pid, 0) == 0 ||
+		    errno != ESRCH)
+			continue;
+		char base[PATH_MAX];
+		snprintf(base, sizeof(base), "%s/%s", parent, e->d_name);
+		DIR *jd = opendir(base);
+		struct dirent *je;
+		while (jd && (je = readdir(jd))) {
+			char job[PATH_MAX];
+			snprintf(job, sizeof(job), "%s/%s", base, je->d_name);
+			if (je->d_type == DT_DIR && je->d_name[0] != '.')
+				(void) rmdir(job); /* EBUSY: still has tasks, leave it */
+		}
+		if (jd)
+			closedir(jd);
+		(void) rmdir(base);
+	}
+	closedir(d);
+}
+
+/* A view base: cpuset needs its cpus and mems before it takes a task. */
+static int view_ready(struct cg_view_hier *v, struct jb_err *err)
+{
+	sweep_dead(v->parent);
+	if (mkdir(v->base, 0755) < 0 && errno != EEXIST)
+		return jb_fail(err, errno, "create cgroup '%s'", v->base);
+	v->made = true;
+	if (!strcmp(v->name, "cpuset")) {
+		static const char *const files[] = {"cpuset.cpus", "cpuset.mems"};
+		for (size_t i = 0; i < ARRAY_SIZE(files); i++) {
+			char val[4096];
+			ssize_t k = cg_file_read(v->parent, files[i], val, sizeof(val));
+			int r = k < 0 ? (int) k : cg_file_write(v->base, files[i], val, false, err);
+			if (r < 0)
+				return jb_fail(err, -r, "copy '%s' to '%s'", files[i], v->base);
+		}
+	}
+	char path[PATH_MAX];
+	snprintf(path, sizeof(path), "%s/tasks", v->base);
+	v->tasks_fd = open(path, O_WRONLY | O_CLOEXEC);
+	return v->tasks_fd < 0 ? jb_fail(err, errno, "open '%s'", path) : 0;
+}
+
 static int bases_ready(struct cg_root *root, struct jb_err *err)
 {
 	if (root->ready)
 		return 0;
+	for (size_t i = 0; i < root->n_view && !root->fake_tree; i++) {
+		int r = view_ready(&root->view[i], err);
+		if (r < 0)
+			return r;
+	}
 	for (size_t i = 0; i < root->n_hier; i++) {
 		struct cg_hier *h = &root->hier[i];
+		if (!root->fake_tree)
+			sweep_dead(h->parent);
 		if (h->base_made)
 			continue;
 		if (mkdir(h->base, 0755) < 0 && errno != EEXIST)
@@ -258,6 +333,8 @@ static struct cg *cg_new(struct cg_root *root, const char *name)
 	cg->root = root;
 	for (size_t i = 0; i < CG_CPU_FDS; i++)
 		cg->cpu_fd[i] = -1;
+	for (size_t i = 0; i < CG_HIER_MAX; i++)
+		cg->self_fd[i] = -1;
 	for (size_t i = 0; i < root->n_hier; i++) {
 		if (asprintf(&cg->path[i], "%s/%s", root->hier[i].base, name) < 0) {
 			cg->path[i] = NULL;
@@ -301,6 +378,35 @@ int cg_set_limits(struct cg *cg, uint64_t memory_bytes, uint32_t pids_max, struc
 	return cg->root->ops->set_limits(cg, memory_bytes, pids_max, err);
 }
 
+size_t cg_self_attach_fds(struct cg *cg, int *ret, size_t max)
+{
+	if (cg->root->backend != CG_BACKEND_V1 || cg->root->fake_tree)
+		return 0;
+	size_t n = 0;
+	for (size_t i = 0; i < cg->n_path && n < max; i++) {
+		if (cg->self_fd[i] < 0) {
+			char path[PATH_MAX];
+			snprintf(path, sizeof(path), "%s/tasks", cg->path[i]);
+			cg->self_fd[i] = open(path, O_WRONLY | O_CLOEXEC);
+		}
+		if (cg->self_fd[i] < 0)
+			return 0; /* cannot: the caller falls back to cg_attach */
+		ret[n++] = cg->self_fd[i];
+	}
+	for (size_t i = 0; i < cg->root->n_view && n < max; i++)
+		if (cg->root->view[i].tasks_fd >= 0)
+			ret[n++] = cg->root->view[i].tasks_fd;
+	return n;
+}
+
+int cg_self_attach(const int *fds, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (write(fds[i], "0", 1) != 1)
+			return -errno;
+	return 0;
+}
+
 int cg_attach(struct cg *cg, pid_t pid, struct jb_err *err)
 {
 	for (size_t i = 0; i < cg->n_path; i++) {
@@ -332,7 +438,26 @@ size_t cg_cpu_fds(const struct cg *cg, int *ret, size_t max)
 int cg_read_stats(const struct cg *cg, struct cg_stats *ret, struct jb_err *err)
 {
 	*ret = (struct cg_stats){0};
-	return cg->root->ops->read_stats(cg, ret, err);
+	int r = cg->root->ops->read_stats(cg, ret, err);
+	if (r < 0)
+		return r;
+	ret->oom_kills -=
+		ret->oom_kills >= cg->base_oom_kills ? cg->base_oom_kills : ret->oom_kills;
+	ret->pids_max_hits -= ret->pids_max_hits >= cg->base_pids_max_hits ? cg->base_pids_max_hits
+									   : ret->pids_max_hits;
+	return 0;
+}
+
+int cg_reuse(struct cg *cg, struct jb_err *err)
+{
+	if (!cg->root->ops || !cg->root->ops->reset || cg->root->fake_tree)
+		return jb_fail(err, ENOTSUP, "reuse a cgroup: not on this backend");
+	for (size_t i = 0; i < cg->n_path; i++) {
+		char one[2];
+		if (cg_file_read(cg->path[i], "cgroup.procs", one, sizeof(one)) != 0)
+			return jb_fail(err, EBUSY, "reuse cgroup '%s': tasks remain", cg->path[i]);
+	}
+	return cg->root->ops->reset(cg, err);
 }
 
 int cg_kill_all(struct cg *cg, struct jb_err *err)
@@ -359,8 +484,10 @@ void cg_destroy(struct cg *cg)
 		rmdir_retry(cg->path[i]);
 	for (size_t i = 0; i < CG_CPU_FDS; i++)
 		closep(&cg->cpu_fd[i]);
-	for (size_t i = 0; i < CG_HIER_MAX; i++)
+	for (size_t i = 0; i < CG_HIER_MAX; i++) {
+		closep(&cg->self_fd[i]);
 		free(cg->path[i]);
+	}
 	free(cg);
 }
 
@@ -373,6 +500,9 @@ size_t cg_views(const struct cg *cg, struct cg_view *ret, size_t max)
 		ret[n].name = cg->root->hier[n].name;
 		ret[n].path = cg->path[n];
 	}
+	for (size_t i = 0; i < cg->root->n_view && n < max; i++)
+		if (cg->root->view[i].made)
+			ret[n++] = (struct cg_view){cg->root->view[i].name, cg->root->view[i].base};
 	return n;
 }
 

@@ -54,6 +54,17 @@ int cg_create(struct cg_root *root, const char *name, struct cg **ret, struct jb
 /* memory limit (swap off: memsw/swap.max equal or 0) and pids.max. */
 int cg_set_limits(struct cg *cg, uint64_t memory_bytes, uint32_t pids_max, struct jb_err *err);
 
+/* v1: descriptors (O_WRONLY, opened with our credentials, which the kernel
+ * checks) of each hierarchy's "tasks" file, through which a single-threaded
+ * process moves itself by writing "0" (cg_self_attach). Moving oneself
+ * skips the threadgroup lock whose RCU grace period makes writing a pid to
+ * cgroup.procs cost 5-15 ms on v1. Returns the count; 0 on v2 (use
+ * cg_attach: a v2 move of a whole process takes that lock anyway). Closed
+ * by cg_destroy. */
+size_t cg_self_attach_fds(struct cg *cg, int *ret, size_t max);
+/* Write "0" to each fd: no allocation, for init. */
+int cg_self_attach(const int *fds, size_t n);
+
 /* Move a process into the job's cgroup(s). */
 int cg_attach(struct cg *cg, pid_t pid, struct jb_err *err);
 
@@ -78,6 +89,13 @@ struct cg_stats {
 	uint64_t pids_max_hits; /* fork failures at pids.max, where known */
 };
 int cg_read_stats(const struct cg *cg, struct cg_stats *ret, struct jb_err *err);
+
+/* Ready an empty cgroup that held a finished job for the next one, so a
+ * stream skips a mkdir and rmdir per hierarchy and job: peaks and CPU are
+ * reset, counters that cannot be are kept as a baseline cg_read_stats
+ * subtracts. -EBUSY when a task remains; -ENOTSUP on v2 (memory.peak cannot
+ * be reset before Linux 6.12) and fake trees: destroy and create instead. */
+int cg_reuse(struct cg *cg, struct jb_err *err);
 
 /* Kill every task (cgroup.kill on v2; freeze, kill, thaw on v1). */
 int cg_kill_all(struct cg *cg, struct jb_err *err);

@@ -32,6 +32,8 @@ static struct {
 	size_t n_allowed;
 	struct lim ceilings;
 	const char *cgroup_parent, *cgroup_force;
+	char *cpu_groups[CPU_SETSIZE];
+	size_t n_cpu_groups;
 } arg_;
 
 static int usage_error(const char *fmt, const char *what)
@@ -130,6 +132,20 @@ static int add_collect(const char *a, void *t)
 	return push(arg_.collect, &arg_.n_collect, a);
 }
 
+/* --cpus 0,1 or 0-1,2-3: one group per slot, comma separated. */
+static int set_cpus(const char *a, void *t)
+{
+	char *copy = strdup(a), *save = NULL; /* lives as long as the process */
+	if (!copy)
+		return -ENOMEM;
+	for (char *g = strtok_r(copy, ",", &save); g; g = strtok_r(NULL, ",", &save)) {
+		if (arg_.n_cpu_groups >= ARRAY_SIZE(arg_.cpu_groups))
+			return usage_error("--cpus: too many groups in '%s'", a);
+		arg_.cpu_groups[arg_.n_cpu_groups++] = g;
+	}
+	return arg_.n_cpu_groups ? 0 : usage_error("--cpus: no CPU in '%s'", a);
+}
+
 static int add_allowed(const char *a, void *t)
 {
 	if (arg_.n_allowed >= ARRAY_SIZE(arg_.allowed))
@@ -166,6 +182,21 @@ static int add_file(const char *a, void *t)
 	return 0;
 }
 
+/* --interactor FILE: a Job protobuf (from `judgebox job`) run as this job's
+ * interactor. */
+static int set_interactor(const char *a, void *t)
+{
+	ProtobufCBinaryData bytes = {0};
+	int r = read_host_file(a, &bytes, NULL);
+	if (r < 0)
+		return r;
+	arg_.job.interactor = judgebox__job__unpack(NULL, bytes.len, bytes.data);
+	free(bytes.data);
+	if (!arg_.job.interactor)
+		return usage_error("--interactor: '%s' is not a Job protobuf", a);
+	return 0;
+}
+
 static int set_stdin(const char *a, void *t)
 {
 	return read_host_file(a, &arg_.job.stdin, NULL);
@@ -193,10 +224,13 @@ static const struct flag job_flags[] = {
 	{"--box-size", 1, set_size, L(box_bytes), "SIZE writable /box and /tmp (64M)"},
 	{"--policy", 1, set_string, &arg_.job.policy, "NAME seccomp policy (default)"},
 	{"--stdin", 1, set_stdin, NULL, "FILE the program's stdin ('-' = ours)"},
+	{"--stdin-file", 1, set_string, &arg_.job.stdin_file,
+	 "BOXPATH open this --file as stdin (no copy)"},
 	{"--env", 1, add_env, NULL, "K=V   environment entry (repeatable)"},
 	{"--file", 1, add_file, NULL, "HOST:BOX place a host file in /box (repeatable)"},
 	{"--rootfs", 1, set_string, &arg_.job.rootfs, "DIR read-only root filesystem"},
 	{"--collect", 1, add_collect, NULL, "BOXPATH return this file (repeatable)"},
+	{"--interactor", 1, set_interactor, NULL, "JOBFILE run that Job as the interactor"},
 	{"--copy", 0, set_true, &arg_.copy, "       PROG is a host file copied in"},
 	{"--json", 0, set_true, &arg_.json, "       (run) print the verdict as JSON"},
 };
@@ -205,6 +239,7 @@ static const struct flag job_flags[] = {
 static const struct flag exec_flags[] = {
 	{"--stream", 0, set_true, &arg_.stream, "         delimited Jobs in, Verdicts out"},
 	{"--parallel", 1, set_u32, &arg_.parallel, "N     jobs at once (--stream)"},
+	{"--cpus", 1, set_cpus, NULL, "LIST   pin slot i to group i (0,1 or 0-1,2-3)"},
 	{"--allow-rootfs", 1, add_allowed, NULL, "DIR Jobs may name DIR as rootfs"},
 	{"--cgroup-parent", 1, set_string, &arg_.cgroup_parent, "P job cgroups go under P"},
 	{"--cgroup", 1, set_string, &arg_.cgroup_force, "v2|v1|none force a backend"},
@@ -305,6 +340,8 @@ static int pack_job(int argc, char **argv, int i, uint8_t **ret, size_t *ret_len
 
 static void free_job_args(void)
 {
+	if (arg_.job.interactor)
+		judgebox__job__free_unpacked(arg_.job.interactor, NULL);
 	free(arg_.job.executable.data);
 	free(arg_.job.stdin.data);
 	for (size_t i = 0; i < arg_.n_files; i++) {
@@ -343,7 +380,9 @@ static int make_sup(struct cg_root *cg, struct sup **ret)
 				       .n_allowed_rootfs = arg_.n_allowed},
 			       .cg_root = cg,
 			       .parallel = arg_.parallel,
-			       .host_uid_base = 60000};
+			       .host_uid_base = 60000,
+			       .cpu_groups = (const char *const *) arg_.cpu_groups,
+			       .n_cpu_groups = arg_.n_cpu_groups};
 	struct jb_err err = {0};
 	if (sup_new(&c, ret, &err) < 0) {
 		fprintf(stderr, "judgebox: %s\n", err.msg);
@@ -589,9 +628,14 @@ static int cmd_policy(int argc, char **argv, int i)
 	return r < 0 ? 1 : 0;
 }
 
+static const struct flag info_flags[] = {
+	{"--cgroup-parent", 1, set_string, &arg_.cgroup_parent, "P job cgroups go under P"},
+	{"--cgroup", 1, set_string, &arg_.cgroup_force, "v2|v1|none force a backend"},
+};
+
 static int cmd_info(int argc, char **argv, int i)
 {
-	if (parse_flags(argc, argv, &i, exec_flags, ARRAY_SIZE(exec_flags), NULL, 0) < 0)
+	if (parse_flags(argc, argv, &i, info_flags, ARRAY_SIZE(info_flags), NULL, 0) < 0)
 		return 2;
 	struct cg_root *cg = NULL;
 	if (open_cgroups(&cg) < 0)
@@ -624,8 +668,9 @@ static const char usage_text[] =
 #else
 static int no_redis(int argc, char **argv, int i)
 {
-	fprintf(stderr, "judgebox: %s: this judgebox was built without hiredis "
-			"(install libhiredis-dev and rebuild)\n",
+	fprintf(stderr,
+		"judgebox: %s: this judgebox was built without hiredis "
+		"(install libhiredis-dev and rebuild)\n",
 		argv[1]);
 	return 2;
 }
@@ -644,7 +689,7 @@ static const struct command commands[] = {
 	{"job", cmd_job, job_flags, NULL, ARRAY_SIZE(job_flags) - 1 /* not --json */, 0},
 	{"show", cmd_show, NULL, NULL, 0, 0},
 	{"policy", cmd_policy, NULL, NULL, 0, 0},
-	{"info", cmd_info, exec_flags + 3, NULL, 2 /* the cgroup flags */, 0},
+	{"info", cmd_info, info_flags, NULL, ARRAY_SIZE(info_flags), 0},
 #ifdef JB_HAVE_REDIS
 	{"worker", redis_worker_main, NULL, NULL, 0, 0},
 	{"submit", redis_submit_main, NULL, NULL, 0, 0},

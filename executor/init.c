@@ -62,6 +62,8 @@ static int keep_fds(const struct init_ctx *ctx, struct jb_err *err)
 	int n = 6;
 	if (ctx->cg) /* cg_read_cpu's descriptors, for the program's CPU baseline */
 		n += (int) cg_cpu_fds(ctx->cg, keep + n, ARRAY_SIZE(keep) - (size_t) n);
+	for (size_t i = 0; i < ctx->n_self_attach && (size_t) n < ARRAY_SIZE(keep); i++)
+		keep[n++] = ctx->self_attach[i];
 	for (int i = 1; i < n; i++) /* insertion sort: a handful of entries */
 		for (int j = i; j > 0 && keep[j - 1] > keep[j]; j--) {
 			int t = keep[j];
@@ -134,6 +136,11 @@ static int setup(const struct init_ctx *ctx, struct jb_err *err)
 		r = mnt_setup(&mc, err);
 	if (r >= 0)
 		r = place_files(ctx->job, err);
+	/* Into the job's cgroup only now: the files placed are not the
+	 * program's memory. */
+	if (r >= 0 && ctx->n_self_attach &&
+	    (r = cg_self_attach(ctx->self_attach, ctx->n_self_attach)) < 0)
+		jb_fail(err, -r, "move init into the job's cgroup");
 	return r;
 }
 
@@ -173,8 +180,15 @@ static __attribute__((noreturn)) void child_fail(const struct init_ctx *ctx, int
 
 static int child_stdio(const struct init_ctx *ctx, struct jb_err *err)
 {
-	if (dup2(ctx->stdin_fd, 0) < 0 || dup2(ctx->stdout_fd, 1) < 0 ||
-	    dup2(ctx->stderr_fd, 2) < 0)
+	int in = ctx->stdin_fd;
+	if (ctx->job->stdin_path) {
+		/* Opened as the box user: the program owns the file anyway. */
+		in = open(ctx->job->stdin_path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+		if (in < 0)
+			return jb_fail(err, errno, "open stdin_file '/box/%s'",
+				       ctx->job->stdin_path);
+	}
+	if (dup2(in, 0) < 0 || dup2(ctx->stdout_fd, 1) < 0 || dup2(ctx->stderr_fd, 2) < 0)
 		return jb_fail(err, errno, "set up the program's stdio");
 	return 0;
 }
@@ -196,6 +210,8 @@ static __attribute__((noreturn)) void child_main(const struct init_ctx *ctx, int
 	sigprocmask(SIG_SETMASK, &none, NULL);
 	(void) setsid(); /* cannot fail: a fresh child is no group leader */
 	int r = child_stdio(ctx, &err);
+	if (r >= 0 && ctx->cpus && sched_setaffinity(0, sizeof(*ctx->cpus), ctx->cpus) < 0)
+		r = jb_fail(&err, errno, "pin the program to its CPUs");
 	if (r >= 0)
 		r = lim_apply_rlimits(&ctx->job->limits, ctx->fallback, &err);
 	if (r >= 0)
@@ -208,7 +224,8 @@ static __attribute__((noreturn)) void child_main(const struct init_ctx *ctx, int
 		rep->cpu_base_valid = cg_read_cpu(ctx->cg, &rep->cpu_base) >= 0;
 	rep->exec_start_us = jb_now_us();
 	rep->exec_started = true;
-	int lfd = sc_install(sc_filter_prog(ctx->filter));
+	struct sock_fprog prog = {.len = rep->bpf_len, .filter = rep->bpf};
+	int lfd = sc_install(&prog);
 	if (lfd < 0) {
 		jb_fail(&err, -lfd, "load the seccomp filter");
 		child_fail(ctx, notify_fd, &err);
@@ -275,6 +292,7 @@ static void collect_files(const struct init_ctx *ctx)
 			uint64_t cap = job->limits.output_bytes, size = (uint64_t) st.st_size;
 			h.len = size > cap ? cap : size;
 			h.truncated = size > cap;
+			h.executable = (st.st_mode & 0111) != 0;
 		}
 		send_file(ctx, &h, fd);
 	}
@@ -423,8 +441,9 @@ void init_main(const struct init_ctx *ctx)
 	struct init_msg ready = {.type = INIT_MSG_READY};
 	if (jb_write_all(ctx->msg_fd, &ready, sizeof(ready)) < 0 || wait_ctl(ctx) != 'G')
 		_exit(1);
-	/* Now in the job's cgroup: make it the root of what the job sees. */
-	if (ctx->cg && unshare(CLONE_NEWCGROUP) < 0) {
+	/* Now in the job's cgroup (if any): make it the root of what the job
+	 * sees; without one the namespace still hides the host's paths. */
+	if (unshare(CLONE_NEWCGROUP) < 0) {
 		jb_fail(&err, errno, "unshare the cgroup namespace");
 		fail(ctx, &err);
 	}

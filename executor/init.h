@@ -8,8 +8,10 @@
  *   init -> supervisor: INIT_MSG_READY after set-up, INIT_MSG_FAIL + jb_err.
  * Figures go through a shared anonymous mapping (struct init_report) that
  * only init and the program's process before exec can write. */
+#include <sched.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <linux/filter.h>
 #include <sys/resource.h>
 
 #include "cgroup.h"
@@ -38,6 +40,10 @@ struct init_report {
 	bool child_failed;	/* the program's process failed before exec */
 	struct jb_err child_err;
 	bool done; /* init finished and the figures are final */
+	/* The seccomp filter, copied here by the supervisor before 'G': it is
+	 * compiled while init sets up, after init was cloned. */
+	unsigned short bpf_len;
+	struct sock_filter bpf[BPF_MAXINSNS];
 };
 
 enum { INIT_MSG_READY = 1, INIT_MSG_FAIL = 2 };
@@ -50,6 +56,7 @@ struct init_file_hdr {
 	int32_t error;
 	uint32_t type;
 	uint32_t truncated;
+	uint32_t executable; /* any x bit set */
 	uint64_t len;
 };
 struct init_msg {
@@ -62,7 +69,7 @@ struct init_ctx {
 	const struct job *job;
 	const struct sc_filter *filter;
 	const struct cg *cg; /* NULL without cgroups */
-	struct cg_view cg_views[4];
+	struct cg_view cg_views[8];
 	size_t n_cg_views;
 	bool fallback; /* no cgroup: rlimits stand in */
 	int ctl_fd;    /* read end of supervisor -> init */
@@ -71,6 +78,9 @@ struct init_ctx {
 	int collect_fd;		    /* write end: collected files after the run */
 	struct init_report *report; /* shared mapping */
 	const char *hostname;
+	const cpu_set_t *cpus; /* the slot's CPUs for the program, or NULL */
+	int self_attach[8];    /* cg_self_attach_fds: init moves itself (v1) */
+	size_t n_self_attach;
 };
 
 /* Run as the first process of the new namespaces; never returns. */

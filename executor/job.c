@@ -336,6 +336,24 @@ static int check_collect(struct job *j, struct jb_err *err)
 	return check_clashes(j->collect_paths, pb->n_collect, "collect", "", false, err);
 }
 
+/* stdin_file names one of the job's own files: nothing else exists in /box
+ * before the program starts. */
+static int check_stdin_file(struct job *j, struct jb_err *err)
+{
+	const Judgebox__Job *pb = j->pb;
+	if (!pb->stdin_file || !pb->stdin_file[0])
+		return 0;
+	if (pb->stdin.len > 0)
+		return jb_invalid(err, "stdin_file: give either stdin or stdin_file, not both");
+	int r = normalise_path(pb->stdin_file, "stdin_file", &j->stdin_path, err);
+	if (r < 0)
+		return r;
+	for (size_t i = 0; i < pb->n_files; i++)
+		if (!strcmp(j->file_paths[i], j->stdin_path))
+			return 0;
+	return jb_invalid(err, "stdin_file: '%s' is not one of files[].path", Q(pb->stdin_file));
+}
+
 static int check_rootfs(struct job *j, const struct job_config *cfg, struct jb_err *err)
 {
 	const char *want = str(j->pb->rootfs);
@@ -409,6 +427,35 @@ static int build_argv_envp(struct job *j, struct jb_err *err)
 }
 
 /* Every check, in proto field order, then the checks across fields. */
+static int validate(struct job *j, const struct job_config *cfg, struct jb_err *err);
+
+/* An interactive job: both sides' stdin come from the other side. */
+static int check_interactor(struct job *j, const struct job_config *cfg, struct jb_err *err)
+{
+	Judgebox__Job *ipb = j->pb->interactor;
+	if (!ipb)
+		return 0;
+	if (j->pb->stdin.len || j->stdin_path)
+		return jb_invalid(err,
+				  "stdin: an interactive job's stdin comes from its interactor");
+	if (ipb->interactor)
+		return jb_invalid(err, "interactor.interactor: interactors do not nest");
+	if (ipb->stdin.len || (ipb->stdin_file && ipb->stdin_file[0]))
+		return jb_invalid(err, "interactor.stdin: the interactor's stdin is the program's "
+				       "stdout");
+	j->interactor = calloc(1, sizeof(*j->interactor));
+	if (!j->interactor)
+		return jb_fail(err, ENOMEM, "interactor: allocate");
+	j->interactor->pb = ipb;
+	int r = validate(j->interactor, cfg, err);
+	if (r < 0 && err) {
+		char msg[JB_ERR_MSG_MAX];
+		snprintf(msg, sizeof(msg), "interactor.%s", err->msg);
+		memcpy(err->msg, msg, sizeof(msg));
+	}
+	return r;
+}
+
 static int validate(struct job *j, const struct job_config *cfg, struct jb_err *err)
 {
 	struct lim defceil;
@@ -424,7 +471,8 @@ static int validate(struct job *j, const struct job_config *cfg, struct jb_err *
 	    (r = lim_resolve(j->pb->limits, ceil, &j->limits, err)) < 0 ||
 	    (r = check_policy(j, err)) < 0 || (r = check_files(j, err)) < 0 ||
 	    (r = check_rootfs(j, cfg, err)) < 0 || (r = check_collect(j, err)) < 0 ||
-	    (r = check_box_size(j, err)) < 0)
+	    (r = check_stdin_file(j, err)) < 0 || (r = check_box_size(j, err)) < 0 ||
+	    (r = check_interactor(j, cfg, err)) < 0)
 		return r;
 	return build_argv_envp(j, err);
 }
@@ -441,6 +489,7 @@ int job_from_proto(Judgebox__Job *pb, const struct job_config *cfg, struct job *
 		return jb_fail(err, ENOMEM, "job: allocate");
 	}
 	j->pb = pb;
+	j->owns_pb = true;
 	int r = validate(j, cfg, err);
 	if (r < 0)
 		return r;
@@ -474,11 +523,14 @@ void job_free(struct job *j)
 		return;
 	free_paths(j->file_paths, j->pb ? j->pb->n_files : 0);
 	free_paths(j->collect_paths, j->pb ? j->pb->n_collect : 0);
+	free(j->stdin_path);
 	free(j->rootfs);
 	free((void *) j->argv);
 	if (j->envp != default_env)
 		free((void *) j->envp);
-	judgebox__job__free_unpacked(j->pb, NULL);
+	job_free(j->interactor);
+	if (j->owns_pb)
+		judgebox__job__free_unpacked(j->pb, NULL);
 	free(j);
 }
 
@@ -699,9 +751,8 @@ static void json_head(FILE *out, const Judgebox__Verdict *v)
 		v->exit_code, v->signal, v->cpu_time_us, v->wall_time_us, v->memory_peak_bytes);
 }
 
-int job_verdict_json(const Judgebox__Verdict *v, FILE *out)
+static void json_verdict(const Judgebox__Verdict *v, FILE *out)
 {
-	errno = 0; /* so that a failed write anywhere below leaves its errno */
 	json_head(out, v);
 	json_output(out, "stdout", v->stdout);
 	json_output(out, "stderr", v->stderr);
@@ -722,7 +773,21 @@ int job_verdict_json(const Judgebox__Verdict *v, FILE *out)
 	}
 	fputs("],\"version\":", out);
 	json_cstr(out, v->version);
-	fputs("}\n", out);
+	fputs(",\"cpus\":", out);
+	json_cstr(out, v->cpus);
+	fputs(",\"interactor\":", out);
+	if (v->interactor)
+		json_verdict(v->interactor, out); /* interactors do not nest: depth 1 */
+	else
+		fputs("null", out);
+	putc('}', out);
+}
+
+int job_verdict_json(const Judgebox__Verdict *v, FILE *out)
+{
+	errno = 0; /* so that a failed write anywhere below leaves its errno */
+	json_verdict(v, out);
+	putc('\n', out);
 	/* One verdict is one line a reader waits for: flush it, and see the
 	 * write errors of any part of it. */
 	if (fflush(out) == EOF || ferror(out))

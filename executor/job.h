@@ -25,9 +25,12 @@ struct job {
 	char **file_paths;    /* pb->n_files entries: path relative to /box ("a/b.c") */
 	char **collect_paths; /* pb->n_collect entries: path relative to /box */
 	char *rootfs;	      /* canonical path of the allowed rootfs, or NULL */
+	char *stdin_path;     /* pb->stdin_file relative to /box, or NULL */
 	const char *const
 		*argv; /* NULL-terminated; argv[0] is "/box/program" when executable set */
 	const char *const *envp; /* NULL-terminated; the default env when pb->n_env == 0 */
+	struct job *interactor;	 /* pb->interactor validated, or NULL; its pb is ours */
+	bool owns_pb;		 /* false for an interactor: the outer job's pb owns it */
 };
 
 /* Decode and validate one Job. On failure *ret_job is NULL and err says why;

@@ -1,5 +1,8 @@
 #include "lim.h"
 
+#include <ctype.h>
+#include <stdlib.h>
+
 #include <errno.h>
 #include <stdint.h>
 #include <string.h>
@@ -331,5 +334,24 @@ int lim_apply_rlimits(const struct lim *l, bool fallback, struct jb_err *err)
 	    (r = set_rlimit(RLIMIT_NPROC, "RLIMIT_NPROC", (rlim_t) l->processes + 1,
 			    (rlim_t) l->processes + 1, err)) < 0)
 		return r;
+	return 0;
+}
+
+int lim_parse_cpu_group(const char *s, cpu_set_t *ret, struct jb_err *err)
+{
+	char *end;
+	errno = 0;
+	unsigned long a = strtoul(s, &end, 10), b = a;
+	if (end != s && *end == '-') {
+		const char *p = end + 1;
+		b = strtoul(p, &end, 10);
+		if (end == p)
+			end = (char *) s;
+	}
+	if (end == s || *end || errno || a > b || b >= CPU_SETSIZE || !isdigit((unsigned char) *s))
+		return jb_invalid(err, "--cpus: bad CPU group '%s' (want N or N-M)", s);
+	CPU_ZERO(ret);
+	for (unsigned long c = a; c <= b; c++)
+		CPU_SET(c, ret);
 	return 0;
 }

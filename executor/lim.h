@@ -2,6 +2,7 @@
 /* Resource limits (file named lim.h, not limits.h, so that it can never
  * shadow the system <limits.h> that gcc reaches through #include_next): defaults for 0, operator ceilings, parsing of sizes and
  * times, and the rlimits applied in the program's process before exec. */
+#include <sched.h>
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -42,6 +43,9 @@ int lim_parse_size(const char *s, uint64_t *ret_bytes, struct jb_err *err);
 /* "1", "0.5", "2.25" seconds (optional trailing "s", or "ms" for milliseconds)
  * to milliseconds, rounded up. */
 int lim_parse_seconds(const char *s, uint64_t *ret_ms, struct jb_err *err);
+
+/* A CPU group of --cpus: "3" or "2-5" (inclusive), into *ret. */
+int lim_parse_cpu_group(const char *s, cpu_set_t *ret, struct jb_err *err);
 
 /* Decimal unsigned integer (no sign, no junk, no overflow). */
 int lim_parse_uint(const char *s, uint64_t max, uint64_t *ret, struct jb_err *err);

@@ -107,38 +107,133 @@ static bool wanted_in_etc(const char *name)
 	return false;
 }
 
-static int write_text(const char *path, const char *text, struct jb_err *err)
+/* The default view's /etc, read once per process (mnt_prepare): small
+ * regular files are copied into the root tmpfs, which costs less than a bind
+ * mount each; directories are bound read-only; links are copied. */
+#define ETC_COPY_MAX (256 * 1024)
+enum etc_kind { ETC_COPY, ETC_BIND, ETC_LINK };
+struct etc_entry {
+	char name[NAME_MAX + 1];
+	enum etc_kind kind;
+	char *data; /* ETC_COPY: the content; ETC_LINK: the target */
+	size_t len;
+};
+static struct etc_entry *etc_plan;
+static size_t n_etc_plan;
+static bool etc_ready;
+
+static int plan_entry(const char *name, struct etc_entry *e)
+{
+	char path[PATH_MAX];
+	struct stat st;
+	snprintf(path, sizeof(path), "/etc/%s", name);
+	snprintf(e->name, sizeof(e->name), "%s", name);
+	if (lstat(path, &st) < 0)
+		return -errno;
+	if (S_ISDIR(st.st_mode)) {
+		e->kind = ETC_BIND;
+		return 0;
+	}
+	if (S_ISLNK(st.st_mode) || (S_ISREG(st.st_mode) && st.st_size <= ETC_COPY_MAX)) {
+		e->data = malloc(S_ISLNK(st.st_mode) ? PATH_MAX : (size_t) st.st_size + 1);
+		if (!e->data)
+			return -ENOMEM;
+		ssize_t n;
+		if (S_ISLNK(st.st_mode)) {
+			e->kind = ETC_LINK;
+			n = readlink(path, e->data, PATH_MAX - 1);
+		} else {
+			e->kind = ETC_COPY;
+			_cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC);
+			n = fd < 0 ? -1 : jb_read_full(fd, e->data, (size_t) st.st_size);
+		}
+		if (n < 0)
+			return -errno;
+		e->data[n] = '\0';
+		e->len = (size_t) n;
+		return 0;
+	}
+	e->kind = S_ISREG(st.st_mode) ? ETC_BIND : ETC_LINK; /* a big file: bind it */
+	return S_ISREG(st.st_mode) ? 0 : -EINVAL;
+}
+
+int mnt_prepare(struct jb_err *err)
+{
+	if (etc_ready)
+		return 0;
+	DIR *d = opendir("/etc");
+	if (!d)
+		return jb_fail(err, errno, "open '/etc'");
+	struct dirent *de;
+	while ((de = readdir(d))) {
+		if (de->d_name[0] == '.' || !wanted_in_etc(de->d_name))
+			continue;
+		struct etc_entry *p = realloc(etc_plan, (n_etc_plan + 1) * sizeof(*p));
+		if (!p)
+			break;
+		etc_plan = p;
+		struct etc_entry *e = &etc_plan[n_etc_plan];
+		*e = (struct etc_entry){0};
+		if (plan_entry(de->d_name, e) == 0)
+			n_etc_plan++;
+		else
+			free(e->data); /* unreadable or odd: the box goes without it */
+	}
+	closedir(d);
+	etc_ready = true;
+	return 0;
+}
+
+void mnt_prepare_free(void)
+{
+	for (size_t i = 0; i < n_etc_plan; i++)
+		free(etc_plan[i].data);
+	free(etc_plan);
+	etc_plan = NULL;
+	n_etc_plan = 0;
+	etc_ready = false;
+}
+
+static int write_bytes(const char *path, const char *data, size_t len, struct jb_err *err)
 {
 	_cleanup_close_ int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
 	if (fd < 0)
 		return jb_fail(err, errno, "create '%s'", path);
-	int r = jb_write_all(fd, text, strlen(text));
+	int r = jb_write_all(fd, data, len);
 	return r < 0 ? jb_fail(err, -r, "write '%s'", path) : 0;
+}
+
+static int write_text(const char *path, const char *text, struct jb_err *err)
+{
+	return write_bytes(path, text, strlen(text), err);
+}
+
+static int place_etc_entry(const struct etc_entry *e, struct jb_err *err)
+{
+	char src[PATH_MAX], dst[PATH_MAX];
+	snprintf(src, sizeof(src), "/etc/%s", e->name);
+	snprintf(dst, sizeof(dst), NEWROOT "/etc/%s", e->name);
+	switch (e->kind) {
+	case ETC_COPY:
+		return write_bytes(dst, e->data, e->len, err);
+	case ETC_LINK:
+		if (symlink(e->data, dst) < 0)
+			return jb_fail(err, errno, "create link '%s'", dst);
+		return 0;
+	default:
+		return mirror(src, dst, err);
+	}
 }
 
 static int build_etc(const struct mnt_config *cfg, struct jb_err *err)
 {
 	int r = make_dir(NEWROOT "/etc", 0755, err);
-	if (r < 0)
-		return r;
-	DIR *d = opendir("/etc");
-	if (!d)
-		return jb_fail(err, errno, "open '/etc'");
-	struct dirent *e;
-	while ((e = readdir(d))) {
-		if (e->d_name[0] == '.' || !wanted_in_etc(e->d_name))
-			continue;
-		char src[PATH_MAX], dst[PATH_MAX];
-		snprintf(src, sizeof(src), "/etc/%s", e->d_name);
-		snprintf(dst, sizeof(dst), NEWROOT "/etc/%s", e->d_name);
-		r = mirror(src, dst, err);
-		if (r < 0)
-			break;
-	}
-	closedir(d);
-	if (r < 0)
-		return r;
-	r = write_text(NEWROOT "/etc/passwd", cfg->passwd, err);
+	if (r >= 0 && !etc_ready)
+		r = mnt_prepare(err); /* not prepared by the caller: do it in this process */
+	for (size_t i = 0; r >= 0 && i < n_etc_plan; i++)
+		r = place_etc_entry(&etc_plan[i], err);
+	if (r >= 0)
+		r = write_text(NEWROOT "/etc/passwd", cfg->passwd, err);
 	if (r >= 0)
 		r = write_text(NEWROOT "/etc/group", cfg->group, err);
 	if (r >= 0)
@@ -191,8 +286,7 @@ static int build_rootfs_root(const char *rootfs, struct jb_err *err)
 
 static int build_dev(struct jb_err *err)
 {
-	int r = mount_at("judgebox-dev", NEWROOT "/dev", "tmpfs", MS_NOSUID | MS_NOEXEC,
-			 "size=64k,mode=0755", err);
+	int r = 0; /* /dev is a directory of the root tmpfs: read-only with it */
 	for (size_t i = 0; r >= 0 && i < ARRAY_SIZE(devices); i++) {
 		char src[64], dst[PATH_MAX];
 		snprintf(src, sizeof(src), "/dev/%s", devices[i]);
@@ -295,8 +389,6 @@ static int enter_root(struct jb_err *err)
 	if (chdir("/") < 0)
 		return jb_fail(err, errno, "chdir to '/'");
 	int r = make_readonly("/", false, err);
-	if (r >= 0)
-		r = make_readonly("/dev", false, err);
 	if (r >= 0 && chdir("/box") < 0)
 		r = jb_fail(err, errno, "chdir to '/box'");
 	return r;
@@ -315,7 +407,7 @@ int mnt_setup(const struct mnt_config *cfg, struct jb_err *err)
 		r = make_dir(DATA, 0755, err);
 	if (r >= 0)
 		r = mount_at("judgebox-root", NEWROOT, "tmpfs", MS_NOSUID | MS_NODEV,
-			     "size=1m,mode=0755", err);
+			     "size=2m,mode=0755", err);
 	if (r >= 0)
 		r = build_data(cfg->box_bytes, err);
 	if (r >= 0)

@@ -18,6 +18,12 @@ struct mnt_config {
 	const char *passwd, *group; /* synthesised /etc files (default view only) */
 };
 
+/* Read what the default view copies of the host's /etc, once per process,
+ * so that each job's init only writes it out. Optional: mnt_setup does it
+ * itself when it was not done. */
+int mnt_prepare(struct jb_err *err);
+void mnt_prepare_free(void);
+
 /* Build the view and pivot into it; on return "/" is the box's root,
  * read-only, and the cwd is /box. */
 int mnt_setup(const struct mnt_config *cfg, struct jb_err *err);

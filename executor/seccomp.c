@@ -516,7 +516,8 @@ static int sc_compile(const char *name, const char *display, const char *path,
 		r = -EINVAL; /* err says why */
 	if (r >= 0)
 		r = sc_resolve(f->policy, rep, err);
-	if (r >= 0)
+	/* `policy check` builds the BPF too: libseccomp may refuse what parses. */
+	if (r >= 0 && rep)
 		r = sc_build(f, err);
 	if (r < 0)
 		return r;
@@ -573,9 +574,23 @@ void sc_cache_clear(void)
 	(void) pthread_mutex_unlock(&sc_cache_lock);
 }
 
+int sc_filter_compile(const struct sc_filter *cf, const struct sock_fprog **ret, struct jb_err *err)
+{
+	struct sc_filter *f = (struct sc_filter *) cf; /* the BPF is a cache of the policy */
+	(void) pthread_mutex_lock(&sc_cache_lock);
+	int r = f->insns ? 0 : sc_build(f, err);
+	(void) pthread_mutex_unlock(&sc_cache_lock);
+	if (r < 0)
+		return r;
+	*ret = &f->prog;
+	return 0;
+}
+
 const struct sock_fprog *sc_filter_prog(const struct sc_filter *f)
 {
-	return &f->prog;
+	const struct sock_fprog *prog = NULL;
+	struct jb_err err = {0};
+	return sc_filter_compile(f, &prog, &err) < 0 ? NULL : prog;
 }
 
 int sc_install(const struct sock_fprog *prog)
@@ -696,7 +711,10 @@ static void sc_show_always(FILE *out)
 int sc_policy_show(const char *name, char **ret_text, struct jb_err *err)
 {
 	const struct sc_filter *f;
+	const struct sock_fprog *prog;
 	int r = sc_filter_get(name, &f, err);
+	if (r >= 0)
+		r = sc_filter_compile(f, &prog, err);
 	if (r < 0)
 		return r;
 	char *text = NULL, line[512];
@@ -705,8 +723,7 @@ int sc_policy_show(const char *name, char **ret_text, struct jb_err *err)
 	if (!out)
 		return jb_fail(err, errno, "policy show '%s'", f->name);
 	const struct policy *p = f->policy;
-	fprintf(out, "# policy '%s' from '%s', %u BPF instructions\n", f->name, f->path,
-		f->prog.len);
+	fprintf(out, "# policy '%s' from '%s', %u BPF instructions\n", f->name, f->path, prog->len);
 	sc_show_always(out);
 	fprintf(out, "# rules\n");
 	for (size_t i = 0; i < p->nrules; i++)

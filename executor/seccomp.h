@@ -25,16 +25,20 @@ enum sc_action {
 
 struct sc_filter;
 
-/* The compiled filter of policy NAME ("" = "default"), built once per process
- * and cached; the result is owned by the cache (freed by sc_cache_clear).
+/* The parsed and checked policy NAME ("" = "default"), loaded once per
+ * process and cached (its BPF comes later, see sc_filter_compile); the result is owned by the cache (freed by sc_cache_clear).
  * An unknown name or a broken policy is JB_ERR_INVALID with FILE:LINE text. */
 int sc_filter_get(const char *name, const struct sc_filter **ret, struct jb_err *err);
 
 /* Free every cached filter (tests, valgrind). */
 void sc_cache_clear(void);
 
-/* The BPF program to install. */
+/* The BPF program to install, built by libseccomp on first use and kept:
+ * at about 1 ms the slowest step of a job's start, so the supervisor builds
+ * it while init sets up the mounts. NULL when libseccomp fails (see
+ * sc_filter_compile for why). */
 const struct sock_fprog *sc_filter_prog(const struct sc_filter *f);
+int sc_filter_compile(const struct sc_filter *f, const struct sock_fprog **ret, struct jb_err *err);
 
 /* Install prog on the calling thread with SECCOMP_FILTER_FLAG_NEW_LISTENER.
  * Requires no_new_privs. Returns the listener fd (close-on-exec) or -errno.

@@ -15,6 +15,9 @@ struct sup_config {
 	struct cg_root *cg_root; /* borrowed; backend NONE = rlimits */
 	unsigned parallel;	 /* slots, >= 1 */
 	uid_t host_uid_base;	 /* host uid of slot 0's box user (root only) */
+	/* --cpus: one CPU group per slot (n_cpu_groups >= parallel), or none. */
+	const char *const *cpu_groups; /* "1", "2-3": as given, for Verdict.cpus */
+	size_t n_cpu_groups;
 };
 
 struct sup;

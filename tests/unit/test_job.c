@@ -728,7 +728,7 @@ static void test_json_empty(void)
 	       "\"cpu_system_us\":0,\"limits\":{\"cpu_time_ms\":0,\"wall_time_ms\":0,"
 	       "\"memory_bytes\":0,\"processes\":0,\"output_bytes\":0,\"file_size_bytes\":0,"
 	       "\"stack_bytes\":0,\"open_files\":0,\"box_bytes\":0},\"denied_syscalls\":[],"
-	       "\"version\":\"\"}\n",
+	       "\"version\":\"\",\"cpus\":\"\",\"interactor\":null}\n",
 	       "json: an empty verdict writes every field");
 	free(s);
 
@@ -797,7 +797,7 @@ static void test_json_full(void)
 	       "\"limits\":{\"cpu_time_ms\":1,\"wall_time_ms\":2,\"memory_bytes\":3,"
 	       "\"processes\":4,\"output_bytes\":5,\"file_size_bytes\":6,\"stack_bytes\":7,"
 	       "\"open_files\":8,\"box_bytes\":9},\"denied_syscalls\":[\"clone3\",\"rseq\"],"
-	       "\"version\":\"" JB_VERSION "\"}\n",
+	       "\"version\":\"" JB_VERSION "\",\"cpus\":\"\",\"interactor\":null}\n",
 	       "json: a full verdict, escaped, with stderr_base64");
 	free(s);
 }

@@ -1,0 +1,2 @@
+// Language matrix: hello world in Node.js.
+console.log("hello from node");

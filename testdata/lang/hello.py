@@ -1,0 +1,2 @@
+# Language matrix: hello world in Python 3.
+print("hello from python")

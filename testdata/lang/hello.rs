@@ -1,0 +1,4 @@
+// Language matrix: hello world in Rust.
+fn main() {
+    println!("hello from rust");
+}

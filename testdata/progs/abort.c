@@ -1,0 +1,7 @@
+/* Die of SIGABRT. */
+#include <stdlib.h>
+
+int main(void)
+{
+	abort();
+}

@@ -1,0 +1,160 @@
+#!/usr/bin/env python3
+"""Compilers in the box (issue 7), under the compile limits documented in
+testdata/pipeline/run.sh: compile bombs end in a verdict within the limits
+(no hang, no INTERNAL_ERROR, the whole judgebox run within the wall limit +
+2 s), and python3's py_compile produces a .pyc to collect and run."""
+import base64
+import os
+import re
+import shutil
+import subprocess
+import sys
+sys.dont_write_bytecode = True
+import jb
+
+RUN_SH = os.path.join(jb.SOURCE_DIR, "testdata", "pipeline", "run.sh")
+BOX_PATH = "/usr/local/bin:/usr/bin:/bin"
+LIMIT_STATUSES = ["TIME_LIMIT", "WALL_TIME_LIMIT", "MEMORY_LIMIT", "OUTPUT_LIMIT"]
+
+
+def compile_limits():
+    with open(RUN_SH) as f:
+        m = re.search(r'^COMPILE_LIMITS="([^"]*)"', f.read(), re.M)
+    if not m:
+        raise SystemExit("no COMPILE_LIMITS= line in %s" % RUN_SH)
+    return m.group(1).split()
+
+
+def limit_of(flag):
+    args = compile_limits()
+    return args[args.index(flag) + 1]
+
+
+def has(tool):
+    return shutil.which(tool, path=BOX_PATH) is not None
+
+
+def box(argv, files, collect=()):
+    args = list(compile_limits())
+    for name, data in files.items():
+        args += ["--file", "%s:%s" % (jb.tmpfile(os.path.basename(name), data), name)]
+    for c in collect:
+        args += ["--collect", c]
+    return jb.run_json(args + ["--"] + list(argv), timeout=120)
+
+
+def bomb(name, argv, files, allowed):
+    """Run one bomb; check its verdict is one of allowed, within the limits."""
+    wall_s = float(limit_of("--wall-time"))
+    cpu_ms = float(limit_of("--time")) * 1000
+    v = box(argv, files)
+    st = v.get("status")
+    jb.diag("%s: %s in %.2f s (cpu %.2f s, peak %.0f MiB, exit %s, signal %s): %s" % (
+        name, st, v.get("_elapsed", 0), v.get("cpu_time_us", 0) / 1e6,
+        v.get("memory_peak_bytes", 0) / 2**20, v.get("exit_code"), v.get("signal"),
+        (v.get("message") or v.get("stderr", "")[-160:]).strip()))
+    jb.check("%s: a verdict in %s" % (name, "/".join(allowed)), st in allowed,
+             jb.verdict_summary(v))
+    jb.check("%s: the whole run within the wall limit + 2 s" % name,
+             v.get("_elapsed", 1e9) < wall_s + 2, "%.2f s" % v.get("_elapsed", 0))
+    jb.check("%s: the job's figures stay within its limits" % name,
+             v.get("wall_time_us", 0) <= (wall_s + 0.2) * 1e6 and
+             v.get("cpu_time_us", 0) <= (cpu_ms + 200) * 1000 and
+             v.get("memory_peak_bytes", 0) <= v.get("limits", {}).get("memory_bytes", 0),
+             jb.verdict_summary(v))
+    return v
+
+
+def test_bombs():
+    if has("gcc"):
+        bomb("#include </dev/urandom>", ["gcc", "-c", "ur.c"],
+             {"ur.c": b"#include </dev/urandom>\n"}, LIMIT_STATUSES + ["RUNTIME_ERROR"])
+        # A task (as) dying of SIGXFSZ is OUTPUT_LIMIT by the contract, even
+        # when its parent (gcc) survives to report it and exits 4.
+        v = bomb("1 GiB initialised static array", ["gcc", "-o", "big", "big.c"],
+                 {"big.c": b"char a[1 << 30] = {1};\nint main(void) { return a[0]; }\n"},
+                 LIMIT_STATUSES)
+        if v.get("status") == "RUNTIME_ERROR" and "File size limit" in v.get("stderr", ""):
+            jb.diag("... 'as' died of SIGXFSZ but the verdict is RUNTIME_ERROR, not "
+                    "OUTPUT_LIMIT: init only sees the signals of the tasks it reaps")
+    else:
+        jb.diag("SKIP the gcc bombs: gcc is not installed")
+    if has("g++"):
+        bomb("endless template recursion (g++ -ftemplate-depth=100000000)",
+             ["g++", "-ftemplate-depth=100000000", "-c", "t.cpp"],
+             {"t.cpp": b"template <int N> struct R { static const int v = R<N + 1>::v + 1; };\n"
+                       b"int x = R<0>::v;\n"}, LIMIT_STATUSES + ["RUNTIME_ERROR"])
+        bomb("deep template recursion, CPU-bound (F<100000>, -ftemplate-depth=1000000)",
+             ["g++", "-ftemplate-depth=1000000", "-c", "f.cpp"],
+             {"f.cpp": b"template <int N> struct F { static const long v = F<N - 1>::v + "
+                       b"F<N - 2>::v; };\ntemplate <> struct F<0> { static const long v = 0; };\n"
+                       b"template <> struct F<1> { static const long v = 1; };\n"
+                       b"long x = F<100000>::v;\n"}, LIMIT_STATUSES + ["RUNTIME_ERROR"])
+    else:
+        jb.diag("SKIP the g++ bombs: g++ is not installed")
+
+
+PY_SRC = b"import sys\nprint(sum(int(x) for x in sys.stdin.read().split()[1:]))\n"
+
+
+def host_python(code):
+    return subprocess.run(["/usr/bin/python3", "-c", code], stdout=subprocess.PIPE,
+                          check=True).stdout
+
+
+def run_pyc(name, pyc):
+    """Run a collected .pyc in a new job: python3 runs it without the source."""
+    path = jb.tmpfile(name, pyc)
+    stdin = jb.tmpfile(name + ".in", b"3\n1 2 3\n")
+    v = jb.run_json(["--file", path + ":x.pyc", "--stdin", stdin, "--",
+                     "/usr/bin/python3", "x.pyc"])
+    jb.eq("py_compile: the collected %s runs in a new job" % name,
+          (v.get("status"), v.get("stdout")), ("OK", "6\n"))
+
+
+def test_py_compile():
+    if not os.access("/usr/bin/python3", os.X_OK):
+        jb.diag("SKIP py_compile: no /usr/bin/python3 for the box")
+        return
+    magic = host_python("import importlib.util, sys; "
+                        "sys.stdout.buffer.write(importlib.util.MAGIC_NUMBER)")
+    tag = host_python("import sys; sys.stdout.write(sys.implementation.cache_tag)").decode()
+
+    v = box(["/usr/bin/python3", "-c", "import py_compile; "
+             "py_compile.compile('/box/x.py', cfile='/box/x.pyc', doraise=True)"],
+            {"x.py": PY_SRC}, ["x.pyc"])
+    jb.field("py_compile.compile(cfile=x.pyc): OK", v, "status", "OK")
+    f = (v.get("files") or [{}])[0]
+    pyc = base64.b64decode(f.get("content", ""))
+    jb.check("py_compile: x.pyc collected, starting with the interpreter's magic",
+             pyc[:len(magic)] == magic and not f.get("error") and not f.get("truncated"), f)
+    if pyc:
+        run_pyc("x.pyc", pyc)
+
+    cached = "__pycache__/x.%s.pyc" % tag
+    v = box(["/usr/bin/python3", "-m", "py_compile", "x.py"], {"x.py": PY_SRC}, [cached])
+    f = (v.get("files") or [{}])[0]
+    jb.check("python3 -m py_compile: %s collected" % cached, v.get("status") == "OK" and
+             base64.b64decode(f.get("content", ""))[:len(magic)] == magic,
+             "%s; %s" % (jb.verdict_summary(v), f))
+
+    v = box(["/usr/bin/python3", "-m", "py_compile", "bad.py"], {"bad.py": b"def f(:\n"})
+    jb.eq("python3 -m py_compile of a syntax error: RUNTIME_ERROR, exit code 1",
+          (v.get("status"), v.get("exit_code")), ("RUNTIME_ERROR", 1))
+    jb.check("... with the SyntaxError in stderr", "SyntaxError" in v.get("stderr", ""),
+             v.get("stderr"))
+
+
+def main():
+    jb.require_binary()
+    if not has("gcc") and not has("g++"):
+        jb.skip_all("neither gcc nor g++ is installed")
+    before = jb.snapshot()
+    test_bombs()
+    test_py_compile()
+    jb.assert_no_leftovers(before)
+    jb.finish()
+
+
+if __name__ == "__main__":
+    main()
