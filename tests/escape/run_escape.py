@@ -525,7 +525,16 @@ def during_probe(code, what):
         res = {}
 
         def later():
-            time.sleep(1.5)  # the payload exhausts within ~0.2 s and holds 3 s
+            # The payload makes /box/ready once it has used the resource up,
+            # then holds it 3 s; root sees its /box through /proc/PID/root.
+            pid = wait_for_token(run.token)
+            end = time.monotonic() + 20
+            while time.monotonic() < end:
+                if pid and os.path.exists("/proc/%d/root/box/ready" % pid):
+                    break
+                time.sleep(0.02)
+            else:
+                run.notes.append("the payload's /box/ready was not seen: probed anyway")
             res["r"] = host_probe(code)
         t = threading.Thread(target=later)
         run.during.append(t)
@@ -832,7 +841,8 @@ def wait_for_token(token, timeout=10):
         for pid in all_pids():
             cl = cmdline(pid)
             st = proc_status(pid)
-            if token in cl and st and len(st.get("NSpid", [])) > 1:
+            ns = st.get("NSpid", []) if st else []
+            if token in cl and len(ns) > 1 and ns[-1] != "1":  # the program, not init
                 return pid
         time.sleep(0.05)
     return 0

@@ -11,6 +11,7 @@ int main(void)
 		n++;
 	printf("info: %d inotify instances (%s)\n", n, strerror(errno));
 	fflush(stdout);
+	close(open("/box/ready", O_WRONLY | O_CREAT, 0644)); /* the runner waits for it */
 	sleep(3); /* the runner tries inotify_init1 on the host meanwhile */
 	return esc_done();
 }

@@ -16,6 +16,7 @@ int main(void)
 		n++;
 	printf("info: %ld signals queued (%s)\n", n, strerror(errno));
 	fflush(stdout);
+	close(open("/box/ready", O_WRONLY | O_CREAT, 0644)); /* the runner waits for it */
 	sleep(3); /* the runner tries sigqueue on the host meanwhile */
 	return esc_done();
 }
