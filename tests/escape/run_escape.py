@@ -38,6 +38,7 @@ import json
 import os
 import re
 import shlex
+import shutil
 import socket
 import subprocess
 import sys
@@ -351,9 +352,7 @@ class Suite:
         return self._stdin64
 
     def close(self):
-        if self._stdin64:
-            os.unlink(self._stdin64)
-        os.rmdir(self.tmp)
+        shutil.rmtree(self.tmp, ignore_errors=True)
 
 
 # Host checks: (before(run) -> state, after(run, state) -> list of problems).
@@ -855,9 +854,11 @@ def run_cross_job(run, flags, bad):
     host_pid = wait_for_token(run.token)
     if not host_pid:
         bad.append("the holder job never showed up on the host")
-    probe = start_judgebox(run, flags, ["probe", run.token, str(host_pid)])
-    pv = finish_judgebox(run, probe)
-    hv = finish_judgebox(run, holder)
+    try:
+        probe = start_judgebox(run, flags, ["probe", run.token, str(host_pid)])
+        pv = finish_judgebox(run, probe)
+    finally:
+        hv = finish_judgebox(run, holder)  # never leave the holder running
     for who, v in (("probe", pv), ("holder", hv)):
         problems = check_expected(run.meta, v, flags)
         bad += ["%s: %s" % (who, p) for p in problems]
