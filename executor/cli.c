@@ -32,6 +32,7 @@ static struct {
 	size_t n_allowed;
 	struct lim ceilings;
 	const char *cgroup_parent, *cgroup_force;
+	uint32_t uid_base;
 	char *cpu_groups[CPU_SETSIZE];
 	size_t n_cpu_groups;
 } arg_;
@@ -55,8 +56,15 @@ static int read_host_file(const char *path, ProtobufCBinaryData *ret, bool *ret_
 	size_t cap = S_ISREG(st.st_mode) ? (size_t) st.st_size + 1 : 65536, len = 0;
 	uint8_t *buf = malloc(cap);
 	for (ssize_t n; buf; len += (size_t) n) {
-		if (len == cap && !(buf = realloc(buf, cap *= 2)))
-			break;
+		if (len == cap) {
+			uint8_t *nb = realloc(buf, cap *= 2);
+			if (!nb) {
+				free(buf);
+				buf = NULL;
+				break;
+			}
+			buf = nb;
+		}
 		n = read(fd, buf + len, cap - len);
 		if (n <= 0) {
 			if (n < 0)
@@ -240,6 +248,8 @@ static const struct flag exec_flags[] = {
 	{"--stream", 0, set_true, &arg_.stream, "         delimited Jobs in, Verdicts out"},
 	{"--parallel", 1, set_u32, &arg_.parallel, "N     jobs at once (--stream)"},
 	{"--cpus", 1, set_cpus, NULL, "LIST   pin slot i to group i (0,1 or 0-1,2-3)"},
+	{"--uid-base", 1, set_u32, &arg_.uid_base,
+	 "N  (root) host uids N.. N+2*parallel-1 for the boxes (60000)"},
 	{"--allow-rootfs", 1, add_allowed, NULL, "DIR Jobs may name DIR as rootfs"},
 	{"--cgroup-parent", 1, set_string, &arg_.cgroup_parent, "P job cgroups go under P"},
 	{"--cgroup", 1, set_string, &arg_.cgroup_force, "v2|v1|none force a backend"},
@@ -356,6 +366,7 @@ static void init_args(void)
 	judgebox__limits__init(&arg_.limits);
 	lim_ceilings_default(&arg_.ceilings);
 	arg_.parallel = 1;
+	arg_.uid_base = 60000;
 }
 
 static int open_cgroups(struct cg_root **ret)
@@ -380,7 +391,7 @@ static int make_sup(struct cg_root *cg, struct sup **ret)
 				       .n_allowed_rootfs = arg_.n_allowed},
 			       .cg_root = cg,
 			       .parallel = arg_.parallel,
-			       .host_uid_base = 60000,
+			       .host_uid_base = arg_.uid_base,
 			       .cpu_groups = (const char *const *) arg_.cpu_groups,
 			       .n_cpu_groups = arg_.n_cpu_groups};
 	struct jb_err err = {0};

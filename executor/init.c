@@ -119,6 +119,8 @@ static int setup(const struct init_ctx *ctx, struct jb_err *err)
 	int r = caps_switch_user(NS_BOX_UID, NS_BOX_GID, err);
 	if (r < 0)
 		return r;
+	/* A credential change clears the parent-death signal: set it again. */
+	(void) prctl(PR_SET_PDEATHSIG, SIGKILL);
 	/* Same uid as the program: keep it from reading init's memory. */
 	if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0)
 		return jb_fail(err, errno, "prctl(PR_SET_DUMPABLE)");
@@ -178,6 +180,13 @@ static __attribute__((noreturn)) void child_fail(const struct init_ctx *ctx, int
 	_exit(125);
 }
 
+static void default_signals(void)
+{
+	for (int sig = 1; sig < NSIG; sig++)
+		if (sig != SIGKILL && sig != SIGSTOP)
+			(void) signal(sig, SIG_DFL); /* EINVAL for glibc's reserved ones */
+}
+
 static int child_stdio(const struct init_ctx *ctx, struct jb_err *err)
 {
 	int in = ctx->stdin_fd;
@@ -202,9 +211,7 @@ static __attribute__((noreturn)) void child_main(const struct init_ctx *ctx, int
 	struct init_report *rep = ctx->report;
 	/* The supervisor ignores SIGPIPE and blocks some signals; exec keeps
 	 * both, so give the program the defaults a shell would. */
-	for (int sig = 1; sig < NSIG; sig++)
-		if (sig != SIGKILL && sig != SIGSTOP)
-			(void) signal(sig, SIG_DFL); /* EINVAL for glibc's reserved ones */
+	default_signals();
 	sigset_t none;
 	sigemptyset(&none);
 	sigprocmask(SIG_SETMASK, &none, NULL);
@@ -273,6 +280,9 @@ static void send_file(const struct init_ctx *ctx, struct init_file_hdr *h, int f
 static void collect_files(const struct init_ctx *ctx)
 {
 	const struct job *job = ctx->job;
+	/* Together capped at box_bytes: hard links could name one big file
+	 * many times, and the supervisor holds all of it in memory. */
+	uint64_t budget = job->limits.box_bytes;
 	_cleanup_close_ int box = open("/box", O_PATH | O_DIRECTORY | O_CLOEXEC);
 	for (size_t i = 0; i < job->pb->n_collect; i++) {
 		struct init_file_hdr h = {.index = (uint32_t) i};
@@ -290,9 +300,12 @@ static void collect_files(const struct init_ctx *ctx)
 			h.type = st.st_mode & S_IFMT;
 		} else {
 			uint64_t cap = job->limits.output_bytes, size = (uint64_t) st.st_size;
+			if (cap > budget)
+				cap = budget;
 			h.len = size > cap ? cap : size;
 			h.truncated = size > cap;
 			h.executable = (st.st_mode & 0111) != 0;
+			budget -= h.len;
 		}
 		send_file(ctx, &h, fd);
 	}
@@ -428,6 +441,10 @@ void init_main(const struct init_ctx *ctx)
 {
 	struct jb_err err = {0};
 	(void) prctl(PR_SET_PDEATHSIG, SIGKILL); /* the supervisor gone = the job gone */
+	/* A signal reaches a namespace's init only when it has a handler: drop
+	 * any inherited from the supervisor (a sanitizer's SIGSEGV handler let
+	 * kill(1, SIGSEGV) from the program end init). */
+	default_signals();
 	sigset_t mask;
 	sigemptyset(&mask);
 	sigaddset(&mask, SIGCHLD);

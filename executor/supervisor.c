@@ -298,18 +298,41 @@ static int make_pipes(struct run *r, struct child_fds *c, bool capture, struct j
 	return 0;
 }
 
-static int spawn_init(struct run *r, const struct init_ctx *ctx, struct jb_err *err)
+/* As root, the box's user namespace is created with the box's host uid as
+ * effective uid: the namespace's owner is who the kernel charges its
+ * per-user counts to (inotify instances, queued signals...), which must
+ * not be root's host-wide budget. */
+static int as_owner(uid_t uid, gid_t gid, bool on)
+{
+	if (getuid() != 0)
+		return 0; /* unprivileged: the namespace is ours anyway */
+	if (on)
+		return setegid(gid) < 0 || seteuid(uid) < 0 ? -errno : 0;
+	return seteuid(0) < 0 || setegid(0) < 0 ? -errno : 0;
+}
+
+static int spawn_init(struct run *r, const struct init_ctx *ctx, uid_t uid, gid_t gid,
+		      struct jb_err *err)
 {
 	int pidfd = -1;
 	struct clone_args args = {.flags = NS_CLONE_FLAGS | CLONE_PIDFD,
 				  .pidfd = (uint64_t) (uintptr_t) &pidfd,
 				  .exit_signal = SIGCHLD};
+	int e = as_owner(uid, gid, true);
+	if (e < 0) {
+		(void) as_owner(uid, gid, false);
+		return jb_fail(err, -e, "become uid %u to create the box", (unsigned) uid);
+	}
 	pid_t pid = (pid_t) syscall(SYS_clone3, &args, sizeof(args));
-	if (pid < 0)
-		return jb_fail(err, errno,
-			       "clone the sandbox's init (are user namespaces disabled?)");
 	if (pid == 0)
 		init_main(ctx);
+	int saved = errno;
+	e = as_owner(uid, gid, false);
+	if (e < 0)
+		abort(); /* cannot be root again: every later job would be wrong */
+	if (pid < 0)
+		return jb_fail(err, saved,
+			       "clone the sandbox's init (are user namespaces disabled?)");
 	r->pid = pid;
 	r->pidfd = pidfd;
 	return 0;
@@ -401,16 +424,16 @@ static int run_spawn(struct sup *s, struct run *r, const struct pair_io *io, str
 			cg_self_attach_fds(r->cg, ctx.self_attach, ARRAY_SIZE(ctx.self_attach));
 		r->self_attached = ctx.n_self_attach > 0;
 	}
+	/* Root: one host uid per run, so no two boxes share one. */
+	uid_t uid = geteuid() == 0 ? s->cfg.host_uid_base + idx : getuid();
+	gid_t gid = geteuid() == 0 ? (gid_t) (s->cfg.host_uid_base + idx) : getgid();
 	if (rc >= 0)
-		rc = spawn_init(r, &ctx, err);
+		rc = spawn_init(r, &ctx, uid, gid, err);
 	if (rc >= 0 && s->procev)
 		procev_track(s->procev, r->pid, idx);
 	close_child_fds(&c);
 	if (rc < 0)
 		return rc;
-	/* Root: one host uid per run, so no two boxes share one. */
-	uid_t uid = geteuid() == 0 ? s->cfg.host_uid_base + idx : getuid();
-	gid_t gid = geteuid() == 0 ? (gid_t) (s->cfg.host_uid_base + idx) : getgid();
 	rc = ns_write_id_maps(r->pid, uid, gid, err);
 	if (rc < 0)
 		return rc;
@@ -678,8 +701,8 @@ static void read_output(struct sup *s, struct run *r, struct outbuf *o)
 static void read_collect(struct sup *s, struct run *r)
 {
 	struct outbuf *o = &r->collect;
-	uint64_t max = r->job->pb->n_collect *
-		       (sizeof(struct init_file_hdr) + r->job->limits.output_bytes);
+	uint64_t max = r->job->pb->n_collect * sizeof(struct init_file_hdr) +
+		       r->job->limits.box_bytes; /* init's cap on the files together */
 	while (o->fd >= 0 && !o->eof) {
 		if (o->len == o->cap) {
 			size_t cap = o->cap ? o->cap * 2 : 4096;
