@@ -254,7 +254,17 @@ static int v1_reset(struct cg *cg, struct jb_err *err)
 {
 	const char *mem = v1_path(cg, CG_ROLE_MEMORY);
 	const char *cpu = v1_path(cg, CG_ROLE_CPUACCT);
-	int r = cg_file_write(mem, "memory.max_usage_in_bytes", "0", false, err);
+	/* Page cache the last job brought in stays charged here after it ended:
+	 * reclaim it, and refuse the cgroup if much is left, or the next job
+	 * would start with its memory partly used. */
+	(void) cg_file_write(mem, "memory.force_empty", "0", true, NULL);
+	uint64_t used = 0;
+	int r = cg_file_u64(mem, "memory.usage_in_bytes", &used, err);
+	if (r >= 0 && used > (1u << 20))
+		r = jb_fail(err, EBUSY, "reuse '%s': %llu bytes still charged", mem,
+			    (unsigned long long) used);
+	if (r >= 0)
+		r = cg_file_write(mem, "memory.max_usage_in_bytes", "0", false, err);
 	if (r >= 0)
 		r = cg_file_write(cpu, "cpuacct.usage", "0", false, err);
 	if (r >= 0)
