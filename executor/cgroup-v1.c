@@ -182,10 +182,19 @@ static int v1_set_limits(struct cg *cg, uint64_t memory_bytes, uint32_t pids_max
 	const char *pids = v1_path(cg, CG_ROLE_PIDS);
 	int r = 0;
 	if (memory_bytes > 0) {
-		r = cg_file_write_u64(mem, "memory.limit_in_bytes", memory_bytes, false, err);
-		if (r >= 0)
+		/* memsw must never be below the memory limit: in a reused cgroup
+		 * raising it comes first, lowering it last. */
+		uint64_t memsw = 0;
+		bool has_memsw = cg_file_u64(mem, "memory.memsw.limit_in_bytes", &memsw, NULL) >= 0;
+		if (has_memsw && memsw < memory_bytes)
 			r = cg_file_write_u64(mem, "memory.memsw.limit_in_bytes", memory_bytes,
-					      true, err);
+					      false, err);
+		if (r >= 0)
+			r = cg_file_write_u64(mem, "memory.limit_in_bytes", memory_bytes, false,
+					      err);
+		if (r >= 0 && has_memsw && memsw > memory_bytes)
+			r = cg_file_write_u64(mem, "memory.memsw.limit_in_bytes", memory_bytes,
+					      false, err);
 	}
 	if (r >= 0 && pids_max > 0)
 		r = cg_file_write_u64(pids, "pids.max", pids_max, false, err);
