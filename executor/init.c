@@ -325,6 +325,8 @@ static __attribute__((noreturn)) void finish(struct loop *l)
 				continue;
 			break;
 		}
+		if (WIFSIGNALED(st) && WTERMSIG(st) == SIGXFSZ)
+			rep->sigxfsz = true; /* died before our SIGKILL reached it */
 		if (p == l->main_pid && !rep->main_reaped) {
 			rep->main_status = st;
 			rep->main_end_us = jb_now_us();
