@@ -102,7 +102,7 @@ struct worker {
 	bool group_ok, group_sent;
 	long long rd_client_id; /* CLIENT ID of the read connection, -1 unknown */
 	char cursor[48];	/* XAUTOCLAIM's scan position */
-	uint64_t next_claim_us, next_beat_us, group_retry_us, stop_us;
+	uint64_t next_claim_us, next_beat_us, next_read_us, group_retry_us, stop_us;
 };
 
 static uint64_t claim_interval_us(void)
@@ -286,6 +286,10 @@ static void on_group(void *opaque, redisReply *r)
 		w->group_ok = true;
 		return;
 	}
+	if (redis_reply_is_error(r, "LOADING")) {
+		w->group_retry_us = jb_now_us() + 200000; /* restarted, reading its dump */
+		return;
+	}
 	fprintf(stderr, "judgebox: worker: create group '%s' on '%s': %s\n", arg_w.group,
 		arg_w.stream, r->str);
 	w->group_retry_us = jb_now_us() + 5000000;
@@ -347,17 +351,19 @@ static void on_read(void *opaque, redisReply *r)
 	w->reading = false;
 	if (!r || lost_group(w, r))
 		return;
-	if (r->type == REDIS_REPLY_ERROR)
+	if (r->type == REDIS_REPLY_ERROR) {
 		complain("XREADGROUP", r);
-	else
-		take_entries(w, r);
+		w->next_read_us = jb_now_us() + 1000000; /* not at loop speed */
+		return;
+	}
+	take_entries(w, r);
 }
 
 static void maybe_read(struct worker *w)
 {
 	unsigned n = available(w);
 	if (w->stopping || w->reading || !w->group_ok || !n || outbox_full(w) ||
-	    !redis_conn_ready(w->rd.c))
+	    !redis_conn_ready(w->rd.c) || jb_now_us() < w->next_read_us)
 		return;
 	char count[16], block[16];
 	snprintf(count, sizeof(count), "%u", n);
@@ -704,6 +710,9 @@ static int loop_timeout(struct worker *w)
 	uint64_t now = jb_now_us();
 	int t = min_timeout(redis_conn_service(w->cmd.c, false),
 			    redis_conn_service(w->rd.c, false));
+	if (!w->stopping && !w->reading && w->group_ok && available(w) > 0 && !outbox_full(w) &&
+	    redis_conn_ready(w->rd.c))
+		t = min_timeout(t, due_ms(w->next_read_us, now));
 	if (!redis_conn_ready(w->cmd.c))
 		return t;
 	if (!w->stopping && !w->claiming && w->group_ok && available(w) > 0 && !outbox_full(w))
@@ -733,8 +742,10 @@ static int worker_loop(struct worker *w)
 {
 	uint32_t ready = 0;
 	for (;;) {
-		if (ready & (1u << TOKEN_SIGNAL))
-			on_signal(w);
+		/* Not only when epoll says so: a signal pending now comes before
+		 * what the connections brought (epoll may have reported them
+		 * first), so a stopping worker starts nothing more. */
+		on_signal(w);
 		(void) redis_conn_service(w->cmd.c, ready & (1u << TOKEN_CMD));
 		(void) redis_conn_service(w->rd.c, ready & (1u << TOKEN_READ));
 		ensure_group(w);
