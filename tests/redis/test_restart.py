@@ -3,9 +3,11 @@
 SAVE, down for a while, started again from its dump): the workers keep the
 verdicts they computed meanwhile and write them once Redis is back, submit
 reconnects and reads on; no verdict is lost. Then a crash that loses every
-key (SIGKILL, no dump): the workers recreate their group and go on."""
+key (SIGKILL, no dump): the workers recreate their group and go on. Last a
+hung Redis (SIGSTOP): jobs are still killed on time (the 100 ms contract)."""
 import collections
 import os
+import signal
 import subprocess
 import time
 
@@ -77,6 +79,26 @@ try:
     c = r.client()
     eq("submit removed its reply stream and its entries", c.call("KEYS", "jobs:reply:*"), [])
     eq("... the jobs stream is empty", c.call("XLEN", "jobs"), 0)
+    c.close()
+
+    # A hung Redis (SIGSTOP: connections open, no replies): the workers'
+    # event loop goes on, so a job over its CPU limit is still killed on
+    # time, and its verdict is written once Redis answers again.
+    c = r.client()
+    spin = rtest.job("spin", ["/bin/sh", "-c", "while :; do :; done"],
+                     limits={"cpu_time_ms": 1000})
+    e = rtest.add_job(c, "jobs", spin, "spin-out")
+    check("a worker runs the spinning job", rtest.wait_until(
+        lambda: rtest.pending_count(c, "jobs", "g") == 1, 30))
+    r.proc.send_signal(signal.SIGSTOP)
+    time.sleep(3)
+    r.proc.send_signal(signal.SIGCONT)
+    vs = rtest.Verdicts(c, "spin-out")
+    eq("... its verdict once Redis answers", vs.wait([e], 30), [])
+    v = vs.by_entry.get(e, {})
+    eq("... TIME_LIMIT", v.get("status"), "TIME_LIMIT")
+    check("... killed on time while Redis hung (cpu %.3fs < 1.15s)" % (
+        v.get("cpu_time_us", 0) / 1e6), 0 < v.get("cpu_time_us", 0) < 1150000)
     c.close()
     eq("workers exit 0 on SIGTERM", [w.term() for w in ws], [0, 0])
 finally:

@@ -11,6 +11,11 @@ import time
 import rtest
 from rtest import check, diag, eq, jb
 
+def proc_state(pid):
+    with open("/proc/%d/stat" % pid) as f:
+        return f.read().rsplit(")", 1)[1].split()[0]
+
+
 rtest.require()
 before = jb.snapshot()
 r = rtest.Redis()
@@ -48,6 +53,8 @@ try:
     check("B is idle", rtest.wait_until(lambda: rtest.pending_count(c, "jobs", "g") == 0, 10))
     time.sleep(0.3)  # in XREADGROUP BLOCK now
     os.kill(b.proc.pid, signal.SIGSTOP)
+    # Stopped for real: kill() returns before the target has stopped.
+    check("B is stopped", rtest.wait_until(lambda: proc_state(b.proc.pid) == "T", 10))
     e = rtest.add_job(c, "jobs", rtest.job("handed", ["/bin/echo", "handed"]), "out")
     check("Redis delivered it to the stopped B", rtest.wait_until(
         lambda: rtest.pending_of(c, "jobs", "g", "B") == [e], 10))
