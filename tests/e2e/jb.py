@@ -141,6 +141,9 @@ _tmpdir = None
 def tmpdir():
     """A private scratch directory (0755, readable by nobody), removed at finish."""
     global _tmpdir
+    if _tmpdir is not None and not os.path.isdir(_tmpdir):
+        diag("scratch dir '%s' vanished (a tmp cleaner?): making a new one" % _tmpdir)
+        _tmpdir = None
     if _tmpdir is None:
         _tmpdir = tempfile.mkdtemp(prefix="jbe2e-")
         os.chmod(_tmpdir, 0o755)
