@@ -741,7 +741,9 @@ int cli_main(int argc, char **argv)
 		const struct command *c = &commands[k];
 		if (strcmp(argv[1], c->name))
 			continue;
-		if (argc > 2 && (!strcmp(argv[2], "--help") || !strcmp(argv[2], "-h")))
+		/* worker and submit print their own flags (redis.c). */
+		bool own_help = !strcmp(c->name, "worker") || !strcmp(c->name, "submit");
+		if (argc > 2 && (!strcmp(argv[2], "--help") || !strcmp(argv[2], "-h")) && !own_help)
 			return command_help(c);
 		return c->fn(argc, argv, 2);
 	}
