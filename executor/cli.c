@@ -611,7 +611,20 @@ static int cmd_show(int argc, char **argv, int i)
 		fprintf(stderr, "judgebox: show: read stdin: %s\n", strerror(errno));
 		return 1;
 	}
-	int rc = arg_.stream ? show_stream(buf, len) : show_one(buf, len);
+	/* Without --stream, input that is no single Verdict but a whole
+	 * stream of them (exec --stream's output) is shown as that. */
+	Judgebox__Verdict *single =
+		arg_.stream || len == 0 ? NULL : judgebox__verdict__unpack(NULL, len, buf);
+	int rc;
+	if (single) {
+		rc = job_verdict_json(single, stdout) < 0;
+		judgebox__verdict__free_unpacked(single, NULL);
+	} else if (len == 0 && !arg_.stream) {
+		fprintf(stderr, "judgebox: show: no Verdict on stdin\n");
+		rc = 1;
+	} else {
+		rc = show_stream(buf, len);
+	}
 	free(buf);
 	return fflush(stdout) ? 1 : rc;
 }
