@@ -324,8 +324,6 @@ static int spawn_init(struct run *r, const struct init_ctx *ctx, uid_t uid, gid_
 		return jb_fail(err, -e, "become uid %u to create the box", (unsigned) uid);
 	}
 	pid_t pid = (pid_t) syscall(SYS_clone3, &args, sizeof(args));
-	if (pid < 0 && errno == ENOSYS) /* before Linux 5.3, or under valgrind */
-		pid = (pid_t) syscall(SYS_clone, args.flags | SIGCHLD, NULL, &pidfd, NULL, NULL);
 	if (pid == 0)
 		init_main(ctx);
 	int saved = errno;
