@@ -262,6 +262,17 @@ def host_hostname():
     return socket.gethostname()
 
 
+def compile_limits(run_sh):
+    """The compile limits documented at the top of testdata/pipeline/run.sh
+    (its COMPILE_LIMITS= line: one source of truth for run.sh and the tests)."""
+    import re
+    with open(run_sh) as f:
+        m = re.search(r'^COMPILE_LIMITS="([^"]*)"', f.read(), re.M)
+    if not m:
+        raise SystemExit("no COMPILE_LIMITS= line in %s" % run_sh)
+    return m.group(1).split()
+
+
 # ---------------------------------------------------------------- protobuf
 
 def _varint(n):

@@ -5,7 +5,6 @@ testdata/pipeline/run.sh: compile bombs end in a verdict within the limits
 2 s), and python3's py_compile produces a .pyc to collect and run."""
 import base64
 import os
-import re
 import shutil
 import subprocess
 import sys
@@ -18,11 +17,7 @@ LIMIT_STATUSES = ["TIME_LIMIT", "WALL_TIME_LIMIT", "MEMORY_LIMIT", "OUTPUT_LIMIT
 
 
 def compile_limits():
-    with open(RUN_SH) as f:
-        m = re.search(r'^COMPILE_LIMITS="([^"]*)"', f.read(), re.M)
-    if not m:
-        raise SystemExit("no COMPILE_LIMITS= line in %s" % RUN_SH)
-    return m.group(1).split()
+    return jb.compile_limits(RUN_SH)
 
 
 def limit_of(flag):

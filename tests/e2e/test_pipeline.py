@@ -20,12 +20,7 @@ BOX_PATH = "/usr/local/bin:/usr/bin:/bin"
 
 
 def compile_limits():
-    """The compile limits documented at the top of run.sh (one source of truth)."""
-    with open(RUN_SH) as f:
-        m = re.search(r'^COMPILE_LIMITS="([^"]*)"', f.read(), re.M)
-    if not m:
-        raise SystemExit("no COMPILE_LIMITS= line in %s" % RUN_SH)
-    return m.group(1).split()
+    return jb.compile_limits(RUN_SH)
 
 
 def has(tool):

@@ -20,6 +20,9 @@ import sys
 import threading
 import time
 
+sys.dont_write_bytecode = True
+import jb  # noqa: E402 (after the bytecode switch)
+
 JB = os.environ.get("JB_BIN") or os.path.join(
     os.environ.get("JB_BUILD_DIR", "build"), "judgebox")
 TOKEN = "jbt%d" % os.getpid()
@@ -58,16 +61,7 @@ def note(msg):
 
 # --- protobuf: varints, frames, a generic message reader ---------------------
 
-def varint(n):
-    out = bytearray()
-    while True:
-        b = n & 0x7F
-        n >>= 7
-        if n:
-            out.append(b | 0x80)
-        else:
-            out.append(b)
-            return bytes(out)
+varint = jb._varint  # the e2e helpers' protobuf varint
 
 
 def read_varint(buf, i):
