@@ -256,6 +256,9 @@ static void v1_wait_frozen(const char *dir)
 
 /* Frozen tasks cannot fork, so one pass of SIGKILL catches them all; the
  * signals act when the tasks thaw. The loop after it mops up. */
+/* The most a reused cgroup may still have charged when the next job starts. */
+#define V1_REUSE_MAX_CHARGE (1u << 20)
+
 /* memory.max_usage_in_bytes and cpuacct.usage take a write of 0 (peak back
  * to the current usage, CPU to zero); oom_kill and pids.events cannot be
  * reset and become cg_read_stats' baseline instead. */
@@ -265,11 +268,18 @@ static int v1_reset(struct cg *cg, struct jb_err *err)
 	const char *cpu = v1_path(cg, CG_ROLE_CPUACCT);
 	/* Page cache the last job brought in stays charged here after it ended:
 	 * reclaim it, and refuse the cgroup if much is left, or the next job
-	 * would start with its memory partly used. */
-	(void) cg_file_write(mem, "memory.force_empty", "0", true, NULL);
+	 * would start with its memory partly used. Reclaim only when needed:
+	 * force_empty on a nearly empty cgroup still runs several reclaim
+	 * passes (about half the supervisor's time per trivial job), and what
+	 * a small charge usually is, the per-CPU charge stock, the next job
+	 * uses first anyway. */
 	uint64_t used = 0;
 	int r = cg_file_u64(mem, "memory.usage_in_bytes", &used, err);
-	if (r >= 0 && used > (1u << 20))
+	if (r >= 0 && used > V1_REUSE_MAX_CHARGE) {
+		(void) cg_file_write(mem, "memory.force_empty", "0", true, NULL);
+		r = cg_file_u64(mem, "memory.usage_in_bytes", &used, err);
+	}
+	if (r >= 0 && used > V1_REUSE_MAX_CHARGE)
 		r = jb_fail(err, EBUSY, "reuse '%s': %llu bytes still charged", mem,
 			    (unsigned long long) used);
 	if (r >= 0)
