@@ -254,8 +254,6 @@ static void v1_wait_frozen(const char *dir)
 	}
 }
 
-/* Frozen tasks cannot fork, so one pass of SIGKILL catches them all; the
- * signals act when the tasks thaw. The loop after it mops up. */
 /* The most a reused cgroup may still have charged when the next job starts. */
 #define V1_REUSE_MAX_CHARGE (1u << 20)
 
@@ -298,6 +296,8 @@ static int v1_reset(struct cg *cg, struct jb_err *err)
 	return 0;
 }
 
+/* Frozen tasks cannot fork, so one pass of SIGKILL catches them all; the
+ * signals act when the tasks thaw. The loop after it mops up. */
 static int v1_kill_all(struct cg *cg, struct jb_err *err)
 {
 	const char *fz = v1_path(cg, CG_ROLE_FREEZER);
