@@ -24,11 +24,6 @@
 #include "ns.h"
 #include "util.h"
 
-static const char box_passwd[] = "root:x:0:0:root:/root:/usr/sbin/nologin\n"
-				 "box:x:1000:1000:box:/box:/bin/sh\n"
-				 "nobody:x:65534:65534:nobody:/nonexistent:/usr/sbin/nologin\n";
-static const char box_group[] = "root:x:0:\nbox:x:1000:\nnogroup:x:65534:\n";
-
 /* The loop state of init once the program runs. */
 struct loop {
 	const struct init_ctx *ctx;
@@ -64,6 +59,8 @@ static int keep_fds(const struct init_ctx *ctx, struct jb_err *err)
 		n += (int) cg_cpu_fds(ctx->cg, keep + n, ARRAY_SIZE(keep) - (size_t) n);
 	for (size_t i = 0; i < ctx->n_self_attach && (size_t) n < ARRAY_SIZE(keep); i++)
 		keep[n++] = ctx->self_attach[i];
+	if (ctx->template_fd >= 0 && (size_t) n < ARRAY_SIZE(keep))
+		keep[n++] = ctx->template_fd;
 	for (int i = 1; i < n; i++) /* insertion sort: a handful of entries */
 		for (int j = i; j > 0 && keep[j - 1] > keep[j]; j--) {
 			int t = keep[j];
@@ -132,10 +129,11 @@ static int setup(const struct init_ctx *ctx, struct jb_err *err)
 				.box_bytes = ctx->job->limits.box_bytes,
 				.cg = ctx->cg_views,
 				.n_cg = ctx->n_cg_views,
-				.passwd = box_passwd,
-				.group = box_group};
+				.template_fd = ctx->template_fd};
 	if (r >= 0)
 		r = mnt_setup(&mc, err);
+	if (ctx->template_fd >= 0)
+		close(ctx->template_fd); /* copied: the program never sees it */
 	if (r >= 0)
 		r = place_files(ctx->job, err);
 	/* Into the job's cgroup only now: the files placed are not the

@@ -80,6 +80,7 @@ struct init_ctx {
 	const char *hostname;
 	const cpu_set_t *cpus; /* the slot's CPUs for the program, or NULL */
 	int self_attach[8];    /* cg_self_attach_fds: init moves itself (v1) */
+	int template_fd;       /* mnt_template_build's root, or -1 */
 	size_t n_self_attach;
 };
 

@@ -32,6 +32,11 @@ static const char *const etc_entries[] = {
 	"fonts",       "environment",	"profile",	  "bash.bashrc",  "inputrc",
 	"magic",       "magic.mime",	"gprofng.rc",	  "locale.alias",
 };
+/* The default view's users and groups: the box user is 1000 (ns.h). */
+static const char box_passwd[] = "root:x:0:0:root:/root:/usr/sbin/nologin\n"
+				 "box:x:1000:1000:box:/box:/bin/sh\n"
+				 "nobody:x:65534:65534:nobody:/nonexistent:/usr/sbin/nologin\n";
+static const char box_group[] = "root:x:0:\nbox:x:1000:\nnogroup:x:65534:\n";
 /* Device nodes bound from the host (mknod is not possible in a user ns). */
 static const char *const devices[] = {"null", "zero", "full", "random", "urandom"};
 
@@ -44,22 +49,20 @@ static int mount_at(const char *src, const char *dst, const char *type, unsigned
 }
 
 /* Read-only (and nosuid, nodev) for a mount and everything under it. */
-static int make_readonly(const char *path, bool recursive, struct jb_err *err)
+static int make_readonly_at(int dfd, const char *path, bool recursive, struct jb_err *err)
 {
 	struct mount_attr attr = {.attr_set =
 					  MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV};
-	unsigned flags = AT_NO_AUTOMOUNT | (recursive ? AT_RECURSIVE : 0);
-	if (syscall(SYS_mount_setattr, AT_FDCWD, path, flags, &attr, sizeof(attr)) < 0)
-		return jb_fail(err, errno, "make '%s' read-only", path);
+	unsigned flags =
+		AT_NO_AUTOMOUNT | (recursive ? AT_RECURSIVE : 0) | (*path ? 0 : AT_EMPTY_PATH);
+	if (syscall(SYS_mount_setattr, dfd, path, flags, &attr, sizeof(attr)) < 0)
+		return jb_fail(err, errno, "make '%s' read-only", *path ? path : "a mount copy");
 	return 0;
 }
 
-static int touch(const char *path, mode_t mode, struct jb_err *err)
+static int make_readonly(const char *path, bool recursive, struct jb_err *err)
 {
-	_cleanup_close_ int fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC | O_NOFOLLOW, mode);
-	if (fd < 0)
-		return jb_fail(err, errno, "create '%s'", path);
-	return 0;
+	return make_readonly_at(AT_FDCWD, path, recursive, err);
 }
 
 static int make_dir(const char *path, mode_t mode, struct jb_err *err)
@@ -69,9 +72,58 @@ static int make_dir(const char *path, mode_t mode, struct jb_err *err)
 	return 0;
 }
 
-/* Mirror host entry src at dst: a symlink is copied, a directory or file is
+/* The read-only root being built: paths are relative to dfd, the new root's
+ * directory in init, or the template's detached mount in the supervisor. */
+struct tree {
+	int dfd;
+};
+
+static int t_mkdir(const struct tree *t, const char *rel, mode_t mode, struct jb_err *err)
+{
+	if (mkdirat(t->dfd, rel, mode) < 0 && errno != EEXIST)
+		return jb_fail(err, errno, "create directory '/%s'", rel);
+	return 0;
+}
+
+static int t_write(const struct tree *t, const char *rel, const char *data, size_t len, mode_t mode,
+		   struct jb_err *err)
+{
+	_cleanup_close_ int fd =
+		openat(t->dfd, rel, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, mode);
+	if (fd < 0)
+		return jb_fail(err, errno, "create '/%s'", rel);
+	int r = len ? jb_write_all(fd, data, len) : 0;
+	return r < 0 ? jb_fail(err, -r, "write '/%s'", rel) : 0;
+}
+
+static int t_symlink(const struct tree *t, const char *target, const char *rel, struct jb_err *err)
+{
+	if (symlinkat(target, t->dfd, rel) < 0)
+		return jb_fail(err, errno, "create link '/%s'", rel);
+	return 0;
+}
+
+/* Bind host path src at rel: a copy of its mount (and of those under it
+ * when recursive), attached with the new mount API so that the same code
+ * builds into a detached template. */
+static int t_bind(const struct tree *t, const char *src, const char *rel, bool recursive,
+		  bool readonly, struct jb_err *err)
+{
+	unsigned flags = OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | (recursive ? AT_RECURSIVE : 0);
+	_cleanup_close_ int fd = (int) syscall(SYS_open_tree, AT_FDCWD, src, flags);
+	if (fd < 0)
+		return jb_fail(err, errno, "copy the mount of '%s'", src);
+	/* Sealed before it is attached: inside a detached tree only the root
+	 * of one could be changed. */
+	int r = readonly ? make_readonly_at(fd, "", recursive, err) : 0;
+	if (r >= 0 && syscall(SYS_move_mount, fd, "", t->dfd, rel, MOVE_MOUNT_F_EMPTY_PATH) < 0)
+		r = jb_fail(err, errno, "mount '%s' on '/%s'", src, rel);
+	return r;
+}
+
+/* Mirror host entry src at rel: a symlink is copied, a directory or file is
  * bind-mounted read-only (recursively), anything else is skipped. */
-static int mirror(const char *src, const char *dst, struct jb_err *err)
+static int mirror(const struct tree *t, const char *src, const char *rel, struct jb_err *err)
 {
 	struct stat st;
 	if (lstat(src, &st) < 0)
@@ -82,21 +134,16 @@ static int mirror(const char *src, const char *dst, struct jb_err *err)
 		if (n < 0)
 			return jb_fail(err, errno, "read link '%s'", src);
 		target[n] = '\0';
-		if (symlink(target, dst) < 0)
-			return jb_fail(err, errno, "create link '%s'", dst);
-		return 0;
+		return t_symlink(t, target, rel, err);
 	}
 	int r;
 	if (S_ISDIR(st.st_mode))
-		r = make_dir(dst, 0755, err);
+		r = t_mkdir(t, rel, 0755, err);
 	else if (S_ISREG(st.st_mode))
-		r = touch(dst, 0644, err);
+		r = t_write(t, rel, NULL, 0, 0644, err);
 	else
 		return 0;
-	if (r < 0)
-		return r;
-	r = mount_at(src, dst, NULL, MS_BIND | MS_REC, NULL, err);
-	return r < 0 ? r : make_readonly(dst, true, err);
+	return r < 0 ? r : t_bind(t, src, rel, true, true, err);
 }
 
 static bool wanted_in_etc(const char *name)
@@ -194,72 +241,59 @@ void mnt_prepare_free(void)
 	etc_ready = false;
 }
 
-static int write_bytes(const char *path, const char *data, size_t len, struct jb_err *err)
+static int place_etc_entry(const struct tree *t, const struct etc_entry *e, struct jb_err *err)
 {
-	_cleanup_close_ int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-	if (fd < 0)
-		return jb_fail(err, errno, "create '%s'", path);
-	int r = jb_write_all(fd, data, len);
-	return r < 0 ? jb_fail(err, -r, "write '%s'", path) : 0;
-}
-
-static int write_text(const char *path, const char *text, struct jb_err *err)
-{
-	return write_bytes(path, text, strlen(text), err);
-}
-
-static int place_etc_entry(const struct etc_entry *e, struct jb_err *err)
-{
-	char src[PATH_MAX], dst[PATH_MAX];
+	char src[PATH_MAX], rel[PATH_MAX];
 	snprintf(src, sizeof(src), "/etc/%s", e->name);
-	snprintf(dst, sizeof(dst), NEWROOT "/etc/%s", e->name);
+	snprintf(rel, sizeof(rel), "etc/%s", e->name);
 	switch (e->kind) {
 	case ETC_COPY:
-		return write_bytes(dst, e->data, e->len, err);
+		return t_write(t, rel, e->data, e->len, 0644, err);
 	case ETC_LINK:
-		if (symlink(e->data, dst) < 0)
-			return jb_fail(err, errno, "create link '%s'", dst);
-		return 0;
+		return t_symlink(t, e->data, rel, err);
 	default:
-		return mirror(src, dst, err);
+		return mirror(t, src, rel, err);
 	}
 }
 
-static int build_etc(const struct mnt_config *cfg, struct jb_err *err)
+static int write_text(const struct tree *t, const char *rel, const char *text, struct jb_err *err)
 {
-	int r = make_dir(NEWROOT "/etc", 0755, err);
+	return t_write(t, rel, text, strlen(text), 0644, err);
+}
+
+static int build_etc(const struct tree *t, struct jb_err *err)
+{
+	int r = t_mkdir(t, "etc", 0755, err);
 	if (r >= 0 && !etc_ready)
 		r = mnt_prepare(err); /* not prepared by the caller: do it in this process */
 	for (size_t i = 0; r >= 0 && i < n_etc_plan; i++)
-		r = place_etc_entry(&etc_plan[i], err);
+		r = place_etc_entry(t, &etc_plan[i], err);
 	if (r >= 0)
-		r = write_text(NEWROOT "/etc/passwd", cfg->passwd, err);
+		r = write_text(t, "etc/passwd", box_passwd, err);
 	if (r >= 0)
-		r = write_text(NEWROOT "/etc/group", cfg->group, err);
+		r = write_text(t, "etc/group", box_group, err);
 	if (r >= 0)
-		r = write_text(NEWROOT "/etc/hosts", "127.0.0.1 localhost box\n::1 localhost\n",
-			       err);
+		r = write_text(t, "etc/hosts", "127.0.0.1 localhost box\n::1 localhost\n", err);
 	if (r >= 0)
-		r = write_text(NEWROOT "/etc/hostname", "box\n", err);
+		r = write_text(t, "etc/hostname", "box\n", err);
 	return r;
 }
 
-static int build_default_root(const struct mnt_config *cfg, struct jb_err *err)
+static int build_default_root(const struct tree *t, struct jb_err *err)
 {
 	for (size_t i = 0; i < ARRAY_SIZE(top_dirs); i++) {
-		char src[PATH_MAX], dst[PATH_MAX];
+		char src[PATH_MAX];
 		snprintf(src, sizeof(src), "/%s", top_dirs[i]);
-		snprintf(dst, sizeof(dst), NEWROOT "/%s", top_dirs[i]);
-		int r = mirror(src, dst, err);
+		int r = mirror(t, src, top_dirs[i], err);
 		if (r < 0)
 			return r;
 	}
-	return build_etc(cfg, err);
+	return build_etc(t, err);
 }
 
 /* An operator's rootfs: every top-level entry except the ones the box
  * provides itself. */
-static int build_rootfs_root(const char *rootfs, struct jb_err *err)
+static int build_rootfs_root(const struct tree *t, const char *rootfs, struct jb_err *err)
 {
 	static const char *const own[] = {"proc", "dev", "sys", "tmp", "box"};
 	DIR *d = opendir(rootfs);
@@ -273,10 +307,9 @@ static int build_rootfs_root(const char *rootfs, struct jb_err *err)
 			skip = !strcmp(e->d_name, own[i]);
 		if (skip)
 			continue;
-		char src[PATH_MAX], dst[PATH_MAX];
+		char src[PATH_MAX];
 		snprintf(src, sizeof(src), "%s/%s", rootfs, e->d_name);
-		snprintf(dst, sizeof(dst), NEWROOT "/%s", e->d_name);
-		r = mirror(src, dst, err);
+		r = mirror(t, src, e->d_name, err);
 		if (r < 0)
 			break;
 	}
@@ -284,31 +317,47 @@ static int build_rootfs_root(const char *rootfs, struct jb_err *err)
 	return r;
 }
 
-static int build_dev(struct jb_err *err)
+/* /dev (a directory of the root tmpfs, read-only with it): the host's
+ * harmless devices bound (mknod is not possible in a user ns), the fd links
+ * and the /dev/shm mount point. */
+static int build_dev(const struct tree *t, struct jb_err *err)
 {
-	int r = 0; /* /dev is a directory of the root tmpfs: read-only with it */
+	int r = t_mkdir(t, "dev", 0755, err);
 	for (size_t i = 0; r >= 0 && i < ARRAY_SIZE(devices); i++) {
-		char src[64], dst[PATH_MAX];
+		char src[64], rel[64];
 		snprintf(src, sizeof(src), "/dev/%s", devices[i]);
-		snprintf(dst, sizeof(dst), NEWROOT "/dev/%s", devices[i]);
-		r = touch(dst, 0666, err);
+		snprintf(rel, sizeof(rel), "dev/%s", devices[i]);
+		r = t_write(t, rel, NULL, 0, 0666, err);
 		if (r >= 0)
-			r = mount_at(src, dst, NULL, MS_BIND, NULL, err);
+			r = t_bind(t, src, rel, false, false, err);
 	}
-	static const char *const links[][2] = {{"/proc/self/fd", "fd"},
-					       {"/proc/self/fd/0", "stdin"},
-					       {"/proc/self/fd/1", "stdout"},
-					       {"/proc/self/fd/2", "stderr"}};
-	for (size_t i = 0; r >= 0 && i < ARRAY_SIZE(links); i++) {
-		char dst[PATH_MAX];
-		snprintf(dst, sizeof(dst), NEWROOT "/dev/%s", links[i][1]);
-		if (symlink(links[i][0], dst) < 0)
-			r = jb_fail(err, errno, "create link '%s'", dst);
+	static const char *const links[][2] = {{"/proc/self/fd", "dev/fd"},
+					       {"/proc/self/fd/0", "dev/stdin"},
+					       {"/proc/self/fd/1", "dev/stdout"},
+					       {"/proc/self/fd/2", "dev/stderr"}};
+	for (size_t i = 0; r >= 0 && i < ARRAY_SIZE(links); i++)
+		r = t_symlink(t, links[i][0], links[i][1], err);
+	return r >= 0 ? t_mkdir(t, "dev/shm", 01777, err) : r;
+}
+
+/* Everything of the root that is the same for every job of this process:
+ * /dev, the mount points of /proc, /box, /tmp and of the cgroup views. */
+static int build_skeleton(const struct tree *t, const struct mnt_config *cfg, struct jb_err *err)
+{
+	static const char *const points[] = {"proc", "box", "tmp"};
+	int r = build_dev(t, err);
+	for (size_t i = 0; r >= 0 && i < ARRAY_SIZE(points); i++)
+		r = t_mkdir(t, points[i], 0755, err);
+	if (r >= 0 && cfg->n_cg > 0) {
+		const char *dirs[] = {"sys", "sys/fs", "sys/fs/cgroup"};
+		for (size_t i = 0; r >= 0 && i < ARRAY_SIZE(dirs); i++)
+			r = t_mkdir(t, dirs[i], 0755, err);
 	}
-	if (r >= 0)
-		r = make_dir(NEWROOT "/dev/shm", 01777, err);
-	if (r >= 0)
-		r = mount_at(DATA "/shm", NEWROOT "/dev/shm", NULL, MS_BIND, NULL, err);
+	for (size_t i = 0; r >= 0 && i < cfg->n_cg; i++) {
+		char rel[PATH_MAX];
+		snprintf(rel, sizeof(rel), "sys/fs/cgroup/%s", cfg->cg[i].name);
+		r = cfg->cg[i].name[0] ? t_mkdir(t, rel, 0755, err) : 0;
+	}
 	return r;
 }
 
@@ -330,49 +379,25 @@ static int build_data(uint64_t box_bytes, struct jb_err *err)
 	return r;
 }
 
-static int build_cgroup_view(const struct mnt_config *cfg, struct jb_err *err)
+/* What is the job's own: /proc, the data tmpfs, the cgroup views. */
+static int mount_job_parts(const struct mnt_config *cfg, struct jb_err *err)
 {
-	if (cfg->n_cg == 0)
-		return 0;
-	const char *dirs[] = {NEWROOT "/sys", NEWROOT "/sys/fs", NEWROOT "/sys/fs/cgroup"};
-	for (size_t i = 0; i < ARRAY_SIZE(dirs); i++) {
-		int r = make_dir(dirs[i], 0755, err);
-		if (r < 0)
-			return r;
-	}
-	int r = 0;
-	if (cfg->n_cg > 1 || cfg->cg[0].name[0])
-		r = mount_at("judgebox-cgroup", NEWROOT "/sys/fs/cgroup", "tmpfs",
-			     MS_NOSUID | MS_NODEV | MS_NOEXEC, "size=16k,mode=0755", err);
-	for (size_t i = 0; r >= 0 && i < cfg->n_cg; i++) {
-		char dst[PATH_MAX];
-		snprintf(dst, sizeof(dst), NEWROOT "/sys/fs/cgroup/%s", cfg->cg[i].name);
-		r = make_dir(dst, 0755, err);
-		if (r >= 0)
-			r = mount_at(cfg->cg[i].path, dst, NULL, MS_BIND, NULL, err);
-		if (r >= 0)
-			r = make_readonly(dst, false, err);
-	}
-	if (r >= 0 && (cfg->n_cg > 1 || cfg->cg[0].name[0]))
-		r = make_readonly(NEWROOT "/sys/fs/cgroup", false, err);
-	return r;
-}
-
-static int build_mount_points(struct jb_err *err)
-{
-	static const char *const points[] = {NEWROOT "/proc", NEWROOT "/dev", NEWROOT "/box",
-					     NEWROOT "/tmp"};
-	for (size_t i = 0; i < ARRAY_SIZE(points); i++) {
-		int r = make_dir(points[i], 0755, err);
-		if (r < 0)
-			return r;
-	}
 	int r = mount_at("proc", NEWROOT "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL,
 			 err);
 	if (r >= 0)
 		r = mount_at(DATA "/box", NEWROOT "/box", NULL, MS_BIND, NULL, err);
 	if (r >= 0)
 		r = mount_at(DATA "/tmp", NEWROOT "/tmp", NULL, MS_BIND, NULL, err);
+	if (r >= 0)
+		r = mount_at(DATA "/shm", NEWROOT "/dev/shm", NULL, MS_BIND, NULL, err);
+	for (size_t i = 0; r >= 0 && i < cfg->n_cg; i++) {
+		char dst[PATH_MAX];
+		snprintf(dst, sizeof(dst), NEWROOT "/sys/fs/cgroup%s%s",
+			 cfg->cg[i].name[0] ? "/" : "", cfg->cg[i].name);
+		r = mount_at(cfg->cg[i].path, dst, NULL, MS_BIND, NULL, err);
+		if (r >= 0)
+			r = make_readonly(dst, false, err);
+	}
 	return r;
 }
 
@@ -392,6 +417,80 @@ static int enter_root(struct jb_err *err)
 	if (r >= 0 && chdir("/box") < 0)
 		r = jb_fail(err, errno, "chdir to '/box'");
 	return r;
+}
+
+/* The per-job way: a root tmpfs filled by this process. */
+static int build_root_here(const struct mnt_config *cfg, const char *rootfs, struct jb_err *err)
+{
+	int r = mount_at("judgebox-root", NEWROOT, "tmpfs", MS_NOSUID | MS_NODEV,
+			 "size=2m,mode=0755", err);
+	if (r < 0)
+		return r;
+	struct tree t = {open(NEWROOT, O_PATH | O_DIRECTORY | O_CLOEXEC)};
+	if (t.dfd < 0)
+		return jb_fail(err, errno, "open the new root");
+	r = rootfs ? build_rootfs_root(&t, rootfs, err) : build_default_root(&t, err);
+	if (r >= 0)
+		r = build_skeleton(&t, cfg, err);
+	close(t.dfd);
+	return r;
+}
+
+/* A copy of the template, made by this mount namespace's owner: one call
+ * instead of the thirty-odd that build it. */
+static int attach_template(int tmpl, struct jb_err *err)
+{
+	unsigned flags = OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_RECURSIVE | AT_EMPTY_PATH;
+	_cleanup_close_ int fd = (int) syscall(SYS_open_tree, tmpl, "", flags);
+	if (fd < 0)
+		return jb_fail(err, errno, "copy the root template");
+	if (syscall(SYS_move_mount, fd, "", AT_FDCWD, NEWROOT, MOVE_MOUNT_F_EMPTY_PATH) < 0)
+		return jb_fail(err, errno, "attach the root template");
+	return 0;
+}
+
+static int tmpfs_config(int fs, const char *key, const char *val)
+{
+	return (int) syscall(SYS_fsconfig, fs, FSCONFIG_SET_STRING, key, val, 0);
+}
+
+int mnt_template_build(const struct mnt_config *cfg, int *ret_fd, struct jb_err *err)
+{
+	_cleanup_close_ int fs = (int) syscall(SYS_fsopen, "tmpfs", FSOPEN_CLOEXEC);
+	if (fs < 0)
+		return jb_fail(err, errno, "fsopen tmpfs for the root template");
+	if (tmpfs_config(fs, "source", "judgebox-root") < 0 || tmpfs_config(fs, "size", "2m") < 0 ||
+	    tmpfs_config(fs, "mode", "0755") < 0 ||
+	    syscall(SYS_fsconfig, fs, FSCONFIG_CMD_CREATE, NULL, NULL, 0) < 0)
+		return jb_fail(err, errno, "create the root template's tmpfs");
+	_cleanup_close_ int m = (int) syscall(SYS_fsmount, fs, FSMOUNT_CLOEXEC,
+					      MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV);
+	if (m < 0)
+		return jb_fail(err, errno, "mount the root template");
+	struct tree t = {m};
+	mode_t mask = umask(022); /* the modes init builds with, whatever ours is */
+	int r = build_default_root(&t, err);
+	if (r >= 0)
+		r = build_skeleton(&t, cfg, err);
+	umask(mask);
+	if (r < 0)
+		return r;
+	/* Private: nothing mounted later on the host under /usr shows up in a
+	 * box. Read-only, also its superblock: the jobs share it. No atime:
+	 * the one thing a reader could change. */
+	struct mount_attr priv = {.propagation = MS_PRIVATE};
+	struct mount_attr ro = {.attr_set = MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID |
+					    MOUNT_ATTR_NODEV | MOUNT_ATTR_NOATIME,
+				.attr_clr = MOUNT_ATTR__ATIME};
+	if (syscall(SYS_mount_setattr, m, "", AT_EMPTY_PATH | AT_RECURSIVE, &priv, sizeof(priv)) <
+		    0 ||
+	    syscall(SYS_mount_setattr, m, "", AT_EMPTY_PATH, &ro, sizeof(ro)) < 0)
+		return jb_fail(err, errno, "seal the root template");
+	if (syscall(SYS_fsconfig, fs, FSCONFIG_SET_FLAG, "ro", NULL, 0) < 0 ||
+	    syscall(SYS_fsconfig, fs, FSCONFIG_CMD_RECONFIGURE, NULL, NULL, 0) < 0)
+		return jb_fail(err, errno, "make the root template's tmpfs read-only");
+	*ret_fd = TAKE_FD(m);
+	return 0;
 }
 
 int mnt_setup(const struct mnt_config *cfg, struct jb_err *err)
@@ -415,18 +514,13 @@ int mnt_setup(const struct mnt_config *cfg, struct jb_err *err)
 	if (r >= 0)
 		r = make_dir(DATA, 0755, err);
 	if (r >= 0)
-		r = mount_at("judgebox-root", NEWROOT, "tmpfs", MS_NOSUID | MS_NODEV,
-			     "size=2m,mode=0755", err);
+		r = cfg->template_fd >= 0 && !cfg->rootfs
+			    ? attach_template(cfg->template_fd, err)
+			    : build_root_here(cfg, cfg->rootfs ? rootfs : NULL, err);
 	if (r >= 0)
 		r = build_data(cfg->box_bytes, err);
 	if (r >= 0)
-		r = cfg->rootfs ? build_rootfs_root(rootfs, err) : build_default_root(cfg, err);
-	if (r >= 0)
-		r = build_mount_points(err);
-	if (r >= 0)
-		r = build_dev(err);
-	if (r >= 0)
-		r = build_cgroup_view(cfg, err);
+		r = mount_job_parts(cfg, err);
 	if (r >= 0)
 		r = enter_root(err);
 	if (r < 0)

@@ -15,7 +15,7 @@ struct mnt_config {
 	uint64_t box_bytes;	  /* size of the tmpfs behind /box, /tmp, /dev/shm */
 	const struct cg_view *cg; /* cgroup dirs to show at /sys/fs/cgroup */
 	size_t n_cg;
-	const char *passwd, *group; /* synthesised /etc files (default view only) */
+	int template_fd; /* mnt_template_build's tree, or -1: build it here */
 };
 
 /* Read what the default view copies of the host's /etc, once per process,
@@ -23,6 +23,15 @@ struct mnt_config {
  * itself when it was not done. */
 int mnt_prepare(struct jb_err *err);
 void mnt_prepare_free(void);
+
+/* Build the default view's read-only root once, as a detached mount (fd in
+ * *ret_fd) that every later job's init copies with one open_tree() instead
+ * of building it: the same directories, links, /etc files and read-only
+ * binds, and for cfg's cgroup view names the mount points. Needs the new
+ * mount API and CAP_SYS_ADMIN (a root supervisor); the caller goes on
+ * without a template when this fails. Shared by the jobs, so it is sealed:
+ * read-only mount and superblock, private, no atime. */
+int mnt_template_build(const struct mnt_config *cfg, int *ret_fd, struct jb_err *err);
 
 /* Build the view and pivot into it; on return "/" is the box's root,
  * read-only, and the cwd is /box. */
