@@ -454,6 +454,10 @@ void init_main(const struct init_ctx *ctx)
 		fail(ctx, &err);
 	if (wait_ctl(ctx) != 'M')
 		_exit(1);
+	if (unshare(NS_UNSHARE_FLAGS) < 0) {
+		jb_fail(&err, errno, "unshare the box's namespaces");
+		fail(ctx, &err);
+	}
 	if (setup(ctx, &err) < 0)
 		fail(ctx, &err);
 	struct init_msg ready = {.type = INIT_MSG_READY};

@@ -4,10 +4,16 @@
 
 #include "err.h"
 
-/* The namespaces every job gets (the cgroup namespace is entered later, by
- * init, once it sits in the job's cgroup, so that the job's cgroup is its root). */
-#define NS_CLONE_FLAGS                                                                             \
-	(CLONE_NEWUSER | CLONE_NEWPID | CLONE_NEWNET | CLONE_NEWNS | CLONE_NEWIPC | CLONE_NEWUTS)
+/* The namespaces every job gets. The supervisor clones init into new user
+ * and pid namespaces (a pid namespace cannot be entered later); init, root
+ * of its user namespace, unshares the rest itself as its first step: the
+ * network namespace alone costs about 0.3 ms to set up, which then runs on
+ * init's CPU time, beside the supervisor's loop instead of inside it. The
+ * namespaces are the same either way: all owned by the job's user namespace.
+ * The cgroup namespace comes last, once init sits in the job's cgroup, so
+ * that the job's cgroup is its root. */
+#define NS_CLONE_FLAGS	 (CLONE_NEWUSER | CLONE_NEWPID)
+#define NS_UNSHARE_FLAGS (CLONE_NEWNET | CLONE_NEWNS | CLONE_NEWIPC | CLONE_NEWUTS)
 
 /* The uid and gid the box user has inside every job's user namespace. */
 #define NS_BOX_UID 1000
