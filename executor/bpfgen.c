@@ -204,7 +204,7 @@ static uint32_t bg_half(struct bg_emit *e, uint32_t off, uint32_t mask, uint16_t
 		return jt;
 	if (op == BPF_JGT && k == UINT32_MAX)
 		return jf;
-	if (op == BPF_JEQ && mask != UINT32_MAX) { /* masked: folded by bpfgen_add */
+	if (op == BPF_JEQ && mask != UINT32_MAX) { /* a half of MASKED_EQ */
 		if (k & ~mask)
 			return jf;
 		if (mask == 0)
