@@ -103,6 +103,57 @@ int cg_root_add_hier(struct cg_root *root, const char *name, const char *parent,
 	return h->name && h->parent && h->base ? 0 : -ENOMEM;
 }
 
+/* cg_root_open reads mountinfo and /proc/self/cgroup once: each probe step
+ * asks them again (seven times each on v1, a third of a single run's
+ * cgroup set-up), so the probes read these snapshots instead. */
+static __thread struct snapshot {
+	const char *path;
+	char *text;
+	size_t len;
+} snaps[2];
+
+static void snap_take(struct snapshot *s, const char *path)
+{
+	_cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC);
+	size_t cap = 0;
+	ssize_t k = 0;
+	s->path = path;
+	s->len = 0;
+	while (fd >= 0 && k >= 0) {
+		if (s->len + 4096 > cap) {
+			char *t = realloc(s->text, cap = 2 * cap + 8192);
+			if (!t)
+				break;
+			s->text = t;
+		}
+		k = read(fd, s->text + s->len, cap - s->len);
+		if (k <= 0)
+			break;
+		s->len += (size_t) k;
+	}
+	if (fd < 0 || k < 0 || !s->text) { /* read it the usual way, and fail there */
+		free(s->text);
+		*s = (struct snapshot){0};
+	}
+}
+
+static void snaps_drop(void)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(snaps); i++) {
+		free(snaps[i].text);
+		snaps[i] = (struct snapshot){0};
+	}
+}
+
+static FILE *snap_fopen(const char *path)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(snaps); i++)
+		if (snaps[i].path && strcmp(snaps[i].path, path) == 0)
+			return snaps[i].len ? fmemopen(snaps[i].text, snaps[i].len, "r")
+					    : fopen("/dev/null", "re");
+	return fopen(path, "re");
+}
+
 /* Auto: v2, then v1, then none. A forced backend or an explicit parent that
  * cannot be used is an error; plain lack of cgroups is not. */
 static int probe(const struct cg_options *opt, enum cg_force force, struct cg_root *root,
@@ -174,7 +225,11 @@ int cg_root_open(const struct cg_options *opt, struct cg_root **ret, struct jb_e
 		return jb_fail(err, ENOMEM, "choose a cgroup backend");
 	root->owner = getpid();
 	pthread_mutex_init(&root->lock, NULL);
+	if (o.mounts)
+		snap_take(&snaps[0], o.mounts);
+	snap_take(&snaps[1], o.self_cgroup);
 	r = probe(&o, force, root, err);
+	snaps_drop();
 	if (r < 0)
 		return r;
 	root->fake_tree = root->n_hier > 0 && is_fake_tree(root->hier[0].parent);
@@ -518,7 +573,7 @@ static bool self_line_matches(const char *line, const char *list, const char *co
 
 static int self_path(const char *file, const char *controller, char *buf, size_t n)
 {
-	_cleanup_fclose_ FILE *f = fopen(file, "re");
+	_cleanup_fclose_ FILE *f = snap_fopen(file);
 	_cleanup_free_ char *line = NULL;
 	size_t cap = 0;
 	if (!f)
@@ -668,7 +723,7 @@ static void super_controllers(const char *super, char *buf, size_t n)
 int cg_mount_find(const struct cg_options *opt, const char *fstype, const char *controller,
 		  char *mnt, char *mroot, char *ctrls, size_t n)
 {
-	_cleanup_fclose_ FILE *f = fopen(opt->mounts, "re");
+	_cleanup_fclose_ FILE *f = snap_fopen(opt->mounts);
 	_cleanup_free_ char *line = NULL;
 	size_t cap = 0;
 	if (!f)

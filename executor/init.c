@@ -443,6 +443,7 @@ void init_main(const struct init_ctx *ctx)
 {
 	struct jb_err err = {0};
 	(void) prctl(PR_SET_PDEATHSIG, SIGKILL); /* the supervisor gone = the job gone */
+	(void) prctl(PR_SET_NAME, "jb-init");	 /* ps on the host tells it from the supervisor */
 	/* A signal reaches a namespace's init only when it has a handler: drop
 	 * any inherited from the supervisor (a sanitizer's SIGSEGV handler let
 	 * kill(1, SIGSEGV) from the program end init). */

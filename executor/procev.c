@@ -15,19 +15,25 @@
 #include "util.h"
 
 /* Open addressing, tgid -> token; a job has at most its processes limit
- * alive, the whole supervisor a few thousand. */
+ * alive, the whole supervisor a few thousand. Forgetting a job is O(1): its
+ * token's generation moves on and its entries go stale. Stale entries and
+ * tombstones are swept when they fill half the table, so that lookups (one
+ * per fork and exit on the whole host) stay short in a long-running worker. */
 #define SLOTS 65536
 #define EMPTY 0
 #define GONE  (-1)
 
 struct slot {
 	pid_t tgid;
-	unsigned token;
+	unsigned token, gen;
 };
 
 struct procev {
 	int fd;
 	struct slot *table;
+	size_t used;	/* slots not EMPTY */
+	unsigned *gens; /* per token: the generation now followed */
+	size_t ngens;
 };
 
 static size_t hash(pid_t t)
@@ -35,26 +41,56 @@ static size_t hash(pid_t t)
 	return ((uint32_t) t * 2654435761u) & (SLOTS - 1);
 }
 
+static bool live(const struct procev *p, const struct slot *s)
+{
+	return s->tgid > 0 && s->token < p->ngens && p->gens[s->token] == s->gen;
+}
+
 static struct slot *find(struct procev *p, pid_t t)
 {
 	for (size_t i = hash(t), n = 0; n < SLOTS; i = (i + 1) & (SLOTS - 1), n++) {
 		if (p->table[i].tgid == t)
-			return &p->table[i];
+			return live(p, &p->table[i]) ? &p->table[i] : NULL;
 		if (p->table[i].tgid == EMPTY)
 			return NULL;
 	}
 	return NULL;
 }
 
-static void insert(struct procev *p, pid_t t, unsigned token)
+static void put(struct procev *p, struct slot e)
 {
-	for (size_t i = hash(t), n = 0; n < SLOTS; i = (i + 1) & (SLOTS - 1), n++)
-		if (p->table[i].tgid == EMPTY || p->table[i].tgid == GONE ||
-		    p->table[i].tgid == t) {
-			p->table[i] = (struct slot){t, token};
+	for (size_t i = hash(e.tgid), n = 0; n < SLOTS; i = (i + 1) & (SLOTS - 1), n++) {
+		struct slot *s = &p->table[i];
+		if (s->tgid == EMPTY || s->tgid == GONE || s->tgid == e.tgid || !live(p, s)) {
+			p->used += s->tgid == EMPTY;
+			*s = e;
 			return;
 		}
+	}
 	/* full: the process goes unwatched, as without the connector */
+}
+
+/* Rebuild without the tombstones and stale entries. */
+static void sweep(struct procev *p)
+{
+	struct slot *old = p->table, *fresh = calloc(SLOTS, sizeof(*fresh));
+	if (!fresh)
+		return;
+	p->table = fresh;
+	p->used = 0;
+	for (size_t i = 0; i < SLOTS; i++)
+		if (live(p, &old[i]))
+			put(p, old[i]);
+	free(old);
+}
+
+static void insert(struct procev *p, pid_t t, unsigned token)
+{
+	if (token >= p->ngens)
+		return; /* procev_track grows gens first */
+	if (p->used >= SLOTS / 2)
+		sweep(p);
+	put(p, (struct slot){t, token, p->gens[token]});
 }
 
 static int subscribe(int fd, enum proc_cn_mcast_op op)
@@ -107,6 +143,7 @@ void procev_free(struct procev *p)
 	(void) subscribe(p->fd, PROC_CN_MCAST_IGNORE);
 	close(p->fd);
 	free(p->table);
+	free(p->gens);
 	free(p);
 }
 
@@ -117,14 +154,22 @@ int procev_fd(const struct procev *p)
 
 void procev_track(struct procev *p, pid_t root, unsigned token)
 {
+	if (token >= p->ngens) {
+		size_t n = token + 16;
+		unsigned *g = realloc(p->gens, n * sizeof(*g));
+		if (!g)
+			return; /* unwatched, as without the connector */
+		memset(g + p->ngens, 0, (n - p->ngens) * sizeof(*g));
+		p->gens = g;
+		p->ngens = n;
+	}
 	insert(p, root, token);
 }
 
 void procev_untrack(struct procev *p, unsigned token)
 {
-	for (size_t i = 0; i < SLOTS; i++)
-		if (p->table[i].tgid > 0 && p->table[i].token == token)
-			p->table[i].tgid = GONE;
+	if (token < p->ngens)
+		p->gens[token]++;
 }
 
 static void on_event(struct procev *p, const struct proc_event *ev,
