@@ -33,10 +33,10 @@ int sc_filter_get(const char *name, const struct sc_filter **ret, struct jb_err 
 /* Free every cached filter (tests, valgrind). */
 void sc_cache_clear(void);
 
-/* The BPF program to install, built by libseccomp on first use and kept:
- * at about 1 ms the slowest step of a job's start, so the supervisor builds
- * it while init sets up the mounts. NULL when libseccomp fails (see
- * sc_filter_compile for why). */
+/* The BPF program to install, built by bpfgen.c on first use and kept (a
+ * few microseconds; the supervisor still builds it while init sets up the
+ * mounts). libseccomp only resolves syscall names. NULL when the build fails
+ * (see sc_filter_compile for why: out of memory, over BPF_MAXINSNS). */
 const struct sock_fprog *sc_filter_prog(const struct sc_filter *f);
 int sc_filter_compile(const struct sc_filter *f, const struct sock_fprog **ret, struct jb_err *err);
 
