@@ -81,7 +81,10 @@ struct cg {
 	size_t n_path;		  /* directories made so far */
 	int cpu_fd[CG_CPU_FDS];	  /* O_RDONLY|O_CLOEXEC, -1 when unused */
 	int self_fd[CG_HIER_MAX]; /* v1 "tasks" for cg_self_attach, -1 when unused */
-	uint64_t base_oom_kills;  /* counters that cannot be reset, at cg_reuse */
+	bool limits_set;	  /* set_memory and set_pids are what the files say */
+	uint64_t set_memory;
+	uint32_t set_pids;
+	uint64_t base_oom_kills; /* counters that cannot be reset, at cg_reuse */
 	uint64_t base_pids_max_hits;
 };
 

@@ -430,7 +430,18 @@ int cg_create(struct cg_root *root, const char *name, struct cg **ret, struct jb
 
 int cg_set_limits(struct cg *cg, uint64_t memory_bytes, uint32_t pids_max, struct jb_err *err)
 {
-	return cg->root->ops->set_limits(cg, memory_bytes, pids_max, err);
+	/* A reused cgroup mostly gets the limits it has already: three reads
+	 * and writes less per job. */
+	if (cg->limits_set && cg->set_memory == memory_bytes && cg->set_pids == pids_max)
+		return 0;
+	cg->limits_set = false;
+	int r = cg->root->ops->set_limits(cg, memory_bytes, pids_max, err);
+	if (r >= 0) {
+		cg->limits_set = true;
+		cg->set_memory = memory_bytes;
+		cg->set_pids = pids_max;
+	}
+	return r;
 }
 
 size_t cg_self_attach_fds(struct cg *cg, int *ret, size_t max)

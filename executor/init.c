@@ -452,12 +452,14 @@ void init_main(const struct init_ctx *ctx)
 	sigprocmask(SIG_BLOCK, &mask, NULL);
 	if (keep_fds(ctx, &err) < 0)
 		fail(ctx, &err);
-	if (wait_ctl(ctx) != 'M')
-		_exit(1);
+	/* At once, not after the id maps: the supervisor writes them
+	 * meanwhile. */
 	if (unshare(NS_UNSHARE_FLAGS) < 0) {
 		jb_fail(&err, errno, "unshare the box's namespaces");
 		fail(ctx, &err);
 	}
+	if (wait_ctl(ctx) != 'M')
+		_exit(1);
 	if (setup(ctx, &err) < 0)
 		fail(ctx, &err);
 	struct init_msg ready = {.type = INIT_MSG_READY};
