@@ -391,6 +391,7 @@ static int make_sup(struct cg_root *cg, struct sup **ret)
 				       .n_allowed_rootfs = arg_.n_allowed},
 			       .cg_root = cg,
 			       .parallel = arg_.parallel,
+			       .read_ahead = arg_.stream && arg_.parallel > 1,
 			       .host_uid_base = arg_.uid_base,
 			       .cpu_groups = (const char *const *) arg_.cpu_groups,
 			       .n_cpu_groups = arg_.n_cpu_groups};

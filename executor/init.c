@@ -27,6 +27,7 @@
 /* The loop state of init once the program runs. */
 struct loop {
 	const struct init_ctx *ctx;
+	const cpu_set_t *cpus; /* the program's slot's CPUs, or NULL */
 	pid_t main_pid;
 	int listener;		     /* seccomp notification fd, -1 until known */
 	bool first_exec_pending;     /* the program's own execve is still to come */
@@ -203,7 +204,8 @@ static int child_stdio(const struct init_ctx *ctx, struct jb_err *err)
 /* The program's process: shares init's descriptor table (CLONE_FILES) so the
  * seccomp listener it creates lands in init's table too; execve unshares the
  * table and drops every close-on-exec descriptor, the listener included. */
-static __attribute__((noreturn)) void child_main(const struct init_ctx *ctx, int notify_fd)
+static __attribute__((noreturn)) void child_main(const struct init_ctx *ctx, int notify_fd,
+						 const cpu_set_t *cpus)
 {
 	struct jb_err err = {0};
 	struct init_report *rep = ctx->report;
@@ -215,7 +217,7 @@ static __attribute__((noreturn)) void child_main(const struct init_ctx *ctx, int
 	sigprocmask(SIG_SETMASK, &none, NULL);
 	(void) setsid(); /* cannot fail: a fresh child is no group leader */
 	int r = child_stdio(ctx, &err);
-	if (r >= 0 && ctx->cpus && sched_setaffinity(0, sizeof(*ctx->cpus), ctx->cpus) < 0)
+	if (r >= 0 && cpus && sched_setaffinity(0, sizeof(*cpus), cpus) < 0)
 		r = jb_fail(&err, errno, "pin the program to its CPUs");
 	if (r >= 0)
 		r = lim_apply_rlimits(&ctx->job->limits, ctx->fallback, &err);
@@ -436,7 +438,7 @@ static int start_program(const struct init_ctx *ctx, struct loop *l, struct jb_e
 	if (pid < 0)
 		return jb_fail(err, errno, "fork the program's process");
 	if (pid == 0)
-		child_main(ctx, pfd[1]);
+		child_main(ctx, pfd[1], l->cpus);
 	l->main_pid = pid;
 	return pfd[0]; /* the write end stays: the table is shared until exec */
 }
@@ -469,6 +471,9 @@ void init_main(const struct init_ctx *ctx)
 	struct init_msg ready = {.type = INIT_MSG_READY};
 	if (jb_write_all(ctx->msg_fd, &ready, sizeof(ready)) < 0 || wait_ctl(ctx) != 'G')
 		_exit(1);
+	/* The slot is known only now for a job set up ahead of its turn. */
+	unsigned char slot = (unsigned char) wait_ctl(ctx);
+	const cpu_set_t *cpus = ctx->groups ? &ctx->groups[slot] : NULL;
 	/* Now in the job's cgroup (if any): make it the root of what the job
 	 * sees; without one the namespace still hides the host's paths. */
 	if (unshare(CLONE_NEWCGROUP) < 0) {
@@ -480,7 +485,7 @@ void init_main(const struct init_ctx *ctx)
 		jb_fail(&err, errno, "signalfd");
 		fail(ctx, &err);
 	}
-	struct loop l = {.ctx = ctx, .listener = -1, .first_exec_pending = true};
+	struct loop l = {.ctx = ctx, .cpus = cpus, .listener = -1, .first_exec_pending = true};
 	int notify_fd = start_program(ctx, &l, &err);
 	if (notify_fd < 0)
 		fail(ctx, &err);

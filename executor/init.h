@@ -3,7 +3,8 @@
  * listener, reap every process, report, exit (which kills whatever is left).
  *
  * Conversation with the supervisor (one pipe each way, fixed-size records):
- *   supervisor -> init: 'M' id maps written; 'G' go (init is in its cgroup);
+ *   supervisor -> init: 'M' id maps written; 'G' + slot byte: go (init is in
+ *                       its cgroup; the slot picks the program's CPUs);
  *                       'K' kill everything and report. EOF = supervisor gone.
  *   init -> supervisor: INIT_MSG_READY after set-up, INIT_MSG_FAIL + jb_err,
  *                       INIT_MSG_DONE when the figures are final and every
@@ -81,9 +82,9 @@ struct init_ctx {
 	int collect_fd;		    /* write end: collected files after the run */
 	struct init_report *report; /* shared mapping */
 	const char *hostname;
-	const cpu_set_t *cpus; /* the slot's CPUs for the program, or NULL */
-	int self_attach[8];    /* cg_self_attach_fds: init moves itself (v1) */
-	int template_fd;       /* mnt_template_build's root, or -1 */
+	const cpu_set_t *groups; /* --cpus: per slot; 'G' names the program's slot */
+	int self_attach[8];	 /* cg_self_attach_fds: init moves itself (v1) */
+	int template_fd;	 /* mnt_template_build's root, or -1 */
 	size_t n_self_attach;
 };
 

@@ -64,6 +64,8 @@ struct run {
 	struct cg *cg;
 	uint64_t t_start_us, t_kill_us, next_check_us;
 	bool internal, stopping, killed_hard;
+	bool placed;	    /* has a slot (runs in it); not yet: the prepared job */
+	bool parked;	    /* prepared and ready, waiting for a slot to be placed in */
 	bool self_attached; /* init moves itself into the cgroup (v1) */
 	bool xfsz;	    /* a task died of SIGXFSZ (process events) */
 	/* Interactive jobs: runs[2i] is the program, runs[2i+1] its interactor. */
@@ -91,7 +93,9 @@ struct sup {
 	Judgebox__Verdict *single; /* sup_run's result */
 	uint32_t ready;		   /* tokens of the caller's fds seen ready */
 	uint64_t jobs;		   /* inits started */
-	int tmpl_fd;		   /* the root template (mount.h), or -1 */
+	struct job *held;	   /* an interactive job read while every slot was busy */
+	uint64_t held_seq;
+	int tmpl_fd; /* the root template (mount.h), or -1 */
 	bool tmpl_tried;
 	char tmpl_views[256]; /* the cgroup view names it has mount points for */
 };
@@ -108,7 +112,16 @@ struct dying {
  * still dying when the next job of its run starts. */
 #define SPARES 2
 
+/* The runs: a pair (program, interactor) per slot, and one more for the job
+ * read ahead while every slot is busy. That job's sandbox is set up beside
+ * the running ones and its program starts as soon as a slot frees: set-up
+ * waits (grace periods, the loop's turn) no longer leave a CPU idle
+ * between two jobs of a slot. A run's index is its identity (epoll tokens,
+ * host uid, process events), not its slot. */
+#define NRUNS(s) (2 * (s)->cfg.parallel + 1)
+
 static void run_finish(struct sup *s, struct run *r, bool early);
+static void promote(struct sup *s);
 static void bury(struct sup *s, struct dying *d, bool block);
 static void sup_watch(struct sup *s, int fd, uint64_t ev);
 
@@ -166,8 +179,8 @@ int sup_new(const struct sup_config *cfg, struct sup **ret, struct jb_err *err)
 	s->cfg = *cfg;
 	if (s->cfg.parallel == 0)
 		s->cfg.parallel = 1;
-	s->runs = calloc(2 * s->cfg.parallel, sizeof(*s->runs)); /* a pair per slot */
-	s->spare = calloc(2 * s->cfg.parallel * SPARES, sizeof(*s->spare));
+	s->runs = calloc(NRUNS(s), sizeof(*s->runs));
+	s->spare = calloc(NRUNS(s) * SPARES, sizeof(*s->spare));
 	s->epfd = epoll_create1(EPOLL_CLOEXEC);
 	s->tmpl_fd = -1;
 	long n = sysconf(_SC_NPROCESSORS_ONLN);
@@ -211,7 +224,8 @@ void sup_free(struct sup *s)
 	for (size_t i = 0; i < s->n_dying; i++) /* about to be gone: wait */
 		bury(s, &s->dying[i], true);
 	free(s->dying);
-	for (unsigned i = 0; s->spare && i < 2 * s->cfg.parallel * SPARES; i++)
+	job_free(s->held);
+	for (unsigned i = 0; s->spare && i < NRUNS(s) * SPARES; i++)
 		cg_destroy(s->spare[i]);
 	free(s->spare);
 	free(s->groups);
@@ -441,7 +455,7 @@ struct pair_io {
 
 static int run_spawn(struct sup *s, struct run *r, const struct pair_io *io, struct jb_err *err)
 {
-	unsigned slot = r->slot, idx = (unsigned) (r - s->runs);
+	unsigned idx = (unsigned) (r - s->runs);
 	const struct sc_filter *filter = NULL;
 	int rc = sc_filter_get(r->job->policy, &filter, err);
 	if (rc < 0)
@@ -477,7 +491,7 @@ static int run_spawn(struct sup *s, struct run *r, const struct pair_io *io, str
 			       .collect_fd = c.collect_wr,
 			       .report = r->rep,
 			       .hostname = "box",
-			       .cpus = s->groups ? &s->groups[slot] : NULL};
+			       .groups = s->groups};
 	if (r->cg) {
 		ctx.n_cg_views = job_cg_views(r->cg, ctx.cg_views, ARRAY_SIZE(ctx.cg_views));
 		ctx.n_self_attach =
@@ -607,12 +621,46 @@ void sup_deliver(struct sup *s, Judgebox__Verdict *v)
 	deliver(s, v);
 }
 
-/* Start job (owned) in a free slot; a job that cannot start gets its
- * verdict at once. */
+/* A free run for a new job: preferably one whose last init is dead, so that
+ * its host uid is no other live process's. NULL cannot happen: NRUNS covers
+ * every slot's pair and the job read ahead. */
+static struct run *free_run(struct sup *s, const struct run *except)
+{
+	struct run *any = NULL;
+	for (unsigned i = 0; i < NRUNS(s); i++) {
+		struct run *r = &s->runs[i];
+		if (r == except || r->state != RUN_FREE)
+			continue;
+		bool dying = false;
+		for (size_t k = 0; k < s->n_dying && !dying; k++)
+			dying = s->dying[k].pidfd >= 0 && s->dying[k].run == i;
+		if (!dying)
+			return r;
+		any = any ? any : r;
+	}
+	return any;
+}
+
+/* Start the program of a placed, ready run: 'G' and its slot, whose CPUs
+ * the program is pinned to. */
+static void go(struct run *r)
+{
+	if (r->state != RUN_SETUP)
+		return; /* being killed meanwhile: its pidfd ends it */
+	char g[2] = {'G', (char) r->slot};
+	if (write(r->ctl_fd, g, sizeof(g)) != (ssize_t) sizeof(g))
+		return; /* init died: its pidfd tells */
+	r->state = RUN_RUNNING;
+	r->next_check_us = jb_now_us();
+}
+
+/* Start job (owned) in a run (slot UINT_MAX: the job read ahead); a job that
+ * cannot start gets its verdict at once. */
 static void run_init(struct run *r, unsigned slot, struct job *job, uint64_t seq)
 {
 	*r = (struct run){.state = RUN_SETUP,
 			  .slot = slot,
+			  .placed = slot < UINT_MAX,
 			  .job = job,
 			  .seq = seq,
 			  .pidfd = -1,
@@ -649,7 +697,7 @@ static void run_launch(struct sup *s, struct run *r, const struct pair_io *io)
  * interactor stdout -> program stdin (pipe b). */
 static void pair_start(struct sup *s, unsigned slot, struct job *job, uint64_t seq)
 {
-	struct run *r = &s->runs[2 * slot], *q = &s->runs[2 * slot + 1];
+	struct run *r = free_run(s, NULL), *q = free_run(s, r);
 	struct job *ij = TAKE_PTR(job->interactor);
 	/* Each side owns its message now: either may end first and be freed. */
 	ij->pb = TAKE_PTR(job->pb->interactor);
@@ -684,7 +732,7 @@ static void run_start(struct sup *s, unsigned slot, struct job *job, uint64_t se
 		pair_start(s, slot, job, seq);
 		return;
 	}
-	struct run *r = &s->runs[2 * slot];
+	struct run *r = free_run(s, NULL);
 	run_init(r, slot, job, seq);
 	run_launch(s, r, NULL);
 }
@@ -716,11 +764,12 @@ static void on_msg(struct sup *s, struct run *r)
 		run_internal(r, &err);
 		return;
 	}
-	char g = 'G';
-	if (write(r->ctl_fd, &g, 1) != 1)
-		return; /* init died: its pidfd tells */
-	r->state = RUN_RUNNING;
-	r->next_check_us = jb_now_us();
+	if (!r->placed) { /* read ahead: it starts when a slot frees */
+		r->parked = true;
+		r->next_check_us = UINT64_MAX;
+		return;
+	}
+	go(r);
 }
 
 /* Read what is there; past output_bytes keep nothing more and end the job:
@@ -1004,7 +1053,7 @@ static void set_files(Judgebox__Verdict *v, const struct run *r)
 static Judgebox__Verdict *build_verdict(const struct sup *s, struct run *r)
 {
 	Judgebox__Verdict *v = verdict_new(r->job->pb->id, r->seq, &r->job->limits);
-	if (s->groups) {
+	if (s->groups && r->placed) {
 		free(v->cpus);
 		v->cpus = dup_str(s->cfg.cpu_groups[r->slot]);
 	}
@@ -1058,7 +1107,7 @@ static void drain(struct sup *s, struct run *r)
 static void on_xfsz(void *opaque, unsigned token)
 {
 	struct sup *s = opaque;
-	if (token < 2 * s->cfg.parallel && s->runs[token].state != RUN_FREE)
+	if (token < NRUNS(s) && s->runs[token].state != RUN_FREE)
 		s->runs[token].xfsz = true;
 }
 
@@ -1124,23 +1173,24 @@ static void bury(struct sup *s, struct dying *d, bool block)
 /* Hand the done init's pidfd and cgroup over to the dying list. */
 static void let_die(struct sup *s, struct run *r)
 {
+	struct dying d = {.pidfd = r->pidfd, .cg = r->cg, .run = (unsigned) (r - s->runs)};
+	r->pidfd = -1;
+	r->cg = NULL;
 	size_t i = 0;
 	while (i < s->n_dying && s->dying[i].pidfd >= 0)
 		i++;
 	if (i == s->n_dying) {
-		struct dying *d = realloc(s->dying, (s->n_dying + 1) * sizeof(*d));
-		if (!d) { /* no room to wait later: wait now */
-			struct dying now = {TAKE_FD(r->pidfd), TAKE_PTR(r->cg),
-					    (unsigned) (r - s->runs)};
-			bury(s, &now, true);
+		struct dying *grown = realloc(s->dying, (s->n_dying + 1) * sizeof(*grown));
+		if (!grown) { /* no room to wait later: wait now */
+			bury(s, &d, true);
 			return;
 		}
-		s->dying = d;
+		s->dying = grown;
 		s->n_dying++;
 	}
-	s->dying[i] = (struct dying){TAKE_FD(r->pidfd), TAKE_PTR(r->cg), (unsigned) (r - s->runs)};
-	sup_unwatch(s, s->dying[i].pidfd);
-	sup_watch(s, s->dying[i].pidfd, EV(i, EV_DYING));
+	s->dying[i] = d;
+	sup_unwatch(s, d.pidfd);
+	sup_watch(s, d.pidfd, EV(i, EV_DYING));
 }
 
 static void run_finish(struct sup *s, struct run *r, bool early)
@@ -1174,11 +1224,23 @@ static void run_finish(struct sup *s, struct run *r, bool early)
 	struct run *peer = r->peer;
 	bool interactor = r->is_interactor, internal = r->internal;
 	*r = (struct run){.state = RUN_FREE, .pidfd = -1};
-	if (!peer) {
+	if (!peer)
 		deliver(s, v);
-		return;
-	}
-	pair_finished(s, r, peer, interactor, internal, v);
+	else
+		pair_finished(s, r, peer, interactor, internal, v);
+	promote(s);
+}
+
+/* A batch of events can hold one for a run that has ended meanwhile and
+ * whose index a new job took (a slot freed in the same batch): only the
+ * pidfd itself says whether this run's init is gone. */
+static bool init_exited(const struct run *r)
+{
+	siginfo_t si = {0};
+	return r->pidfd >= 0 &&
+	       waitid((idtype_t) P_PIDFD, (id_t) r->pidfd, &si,
+		      WEXITED | __WALL | WNOHANG | WNOWAIT) == 0 &&
+	       si.si_pid != 0;
 }
 
 static void on_event(struct sup *s, uint64_t ev)
@@ -1201,7 +1263,8 @@ static void on_event(struct sup *s, uint64_t ev)
 		read_collect(s, r);
 		break;
 	case EV_PIDFD:
-		run_finish(s, r, false);
+		if (init_exited(r))
+			run_finish(s, r, false);
 		break;
 	}
 }
@@ -1209,7 +1272,7 @@ static void on_event(struct sup *s, uint64_t ev)
 static int next_timeout_ms(const struct sup *s, uint64_t now)
 {
 	uint64_t next = UINT64_MAX;
-	for (unsigned i = 0; i < 2 * s->cfg.parallel; i++)
+	for (unsigned i = 0; i < NRUNS(s); i++)
 		if (s->runs[i].state != RUN_FREE && s->runs[i].next_check_us < next)
 			next = s->runs[i].next_check_us;
 	if (next == UINT64_MAX)
@@ -1255,7 +1318,7 @@ uint32_t sup_wait(struct sup *s, int timeout_ms)
 			on_event(s, ev);
 	}
 	uint64_t now = jb_now_us();
-	for (unsigned i = 0; i < 2 * s->cfg.parallel; i++)
+	for (unsigned i = 0; i < NRUNS(s); i++)
 		if (s->runs[i].state != RUN_FREE)
 			check_run(s, &s->runs[i], now);
 	return s->ready;
@@ -1263,7 +1326,30 @@ uint32_t sup_wait(struct sup *s, int timeout_ms)
 
 static bool slot_busy(const struct sup *s, unsigned slot)
 {
-	return s->runs[2 * slot].state != RUN_FREE || s->runs[2 * slot + 1].state != RUN_FREE;
+	for (unsigned i = 0; i < NRUNS(s); i++)
+		if (s->runs[i].state != RUN_FREE && s->runs[i].placed && s->runs[i].slot == slot)
+			return true;
+	return false;
+}
+
+/* The job read ahead: a run without a slot, or a held interactive job. */
+static struct run *prepared(struct sup *s)
+{
+	for (unsigned i = 0; i < NRUNS(s); i++)
+		if (s->runs[i].state != RUN_FREE && !s->runs[i].placed)
+			return &s->runs[i];
+	return NULL;
+}
+
+static bool has_prepared(struct sup *s)
+{
+	return s->held || prepared(s);
+}
+
+/* Is there room for one job more than the slots can run? */
+static bool ahead_room(struct sup *s)
+{
+	return s->cfg.read_ahead && !has_prepared(s);
 }
 
 unsigned sup_running(const struct sup *s)
@@ -1271,12 +1357,37 @@ unsigned sup_running(const struct sup *s)
 	unsigned n = 0;
 	for (unsigned i = 0; i < s->cfg.parallel; i++)
 		n += slot_busy(s, i);
-	return n;
+	return n + has_prepared((struct sup *) s);
 }
 
 unsigned sup_free_slots(const struct sup *s)
 {
-	return s->cfg.parallel - sup_running(s);
+	unsigned busy = 0;
+	for (unsigned i = 0; i < s->cfg.parallel; i++)
+		busy += slot_busy(s, i);
+	return s->cfg.parallel - busy + ahead_room((struct sup *) s);
+}
+
+/* Free slots take the job read ahead first. */
+static void promote(struct sup *s)
+{
+	for (unsigned slot = 0; slot < s->cfg.parallel; slot++) {
+		if (slot_busy(s, slot))
+			continue;
+		if (s->held) {
+			run_start(s, slot, TAKE_PTR(s->held), s->held_seq);
+			continue;
+		}
+		struct run *r = prepared(s);
+		if (!r)
+			return;
+		r->placed = true;
+		r->slot = slot;
+		if (r->parked) {
+			r->parked = false;
+			go(r);
+		}
+	}
 }
 
 bool sup_start(struct sup *s, struct job *job, uint64_t seq)
@@ -1286,12 +1397,28 @@ bool sup_start(struct sup *s, struct job *job, uint64_t seq)
 			run_start(s, i, job, seq);
 			return true;
 		}
-	return false;
+	if (!ahead_room(s))
+		return false;
+	if (job->interactor) { /* two sandboxes: started when a slot frees */
+		s->held = job;
+		s->held_seq = seq;
+		return true;
+	}
+	struct run *r = free_run(s, NULL);
+	run_init(r, UINT_MAX, job, seq);
+	run_launch(s, r, NULL);
+	return true;
 }
 
 void sup_stop_all(struct sup *s, bool stopping)
 {
-	for (unsigned i = 0; i < 2 * s->cfg.parallel; i++)
+	if (s->held && stopping) { /* never started: it ends here */
+		struct job *j = TAKE_PTR(s->held);
+		deliver(s, sup_verdict_error(JUDGEBOX__STATUS__INTERNAL_ERROR, j->pb->id,
+					     s->held_seq, "worker stopping", &j->limits));
+		job_free(j);
+	}
+	for (unsigned i = 0; i < NRUNS(s); i++)
 		if (s->runs[i].state != RUN_FREE && s->runs[i].state != RUN_DONE) {
 			s->runs[i].stopping = s->runs[i].stopping || stopping;
 			run_kill(&s->runs[i]);

@@ -18,6 +18,11 @@ struct sup_config {
 	/* --cpus: one CPU group per slot (n_cpu_groups >= parallel), or none. */
 	const char *const *cpu_groups; /* "1", "2-3": as given, for Verdict.cpus */
 	size_t n_cpu_groups;
+	/* Set up the sandbox of one more job while every slot is busy, started
+	 * when a slot frees (exec --stream with --parallel 2 or more; never with
+	 * 1, whose verdicts keep input order, nor for Redis, whose waiting
+	 * entries belong to whichever worker is free first). */
+	bool read_ahead;
 };
 
 struct sup;
@@ -50,9 +55,11 @@ void sup_set_sink(struct sup *s, sup_sink_fn fn, void *opaque);
  * to the sink, so every verdict leaves through one place. */
 void sup_deliver(struct sup *s, Judgebox__Verdict *v);
 
-/* Start job (ownership taken) in a free slot; false when every slot is busy.
- * Its verdict, carrying seq, reaches the sink later (or at once when it
- * cannot start). */
+/* Start job (ownership taken) in a free slot, or with read_ahead as the job
+ * set up ahead when every slot is busy; false when there is no room. Its
+ * verdict, carrying seq, reaches the sink later (or at once when it cannot
+ * start). sup_free_slots counts that room too; sup_running counts the busy
+ * slots and the job read ahead. */
 bool sup_start(struct sup *s, struct job *job, uint64_t seq);
 unsigned sup_running(const struct sup *s);
 unsigned sup_free_slots(const struct sup *s);

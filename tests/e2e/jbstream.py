@@ -173,7 +173,8 @@ _VERDICT = {"id": (1, "s"), "status": (2, "enum"), "exit_code": (3, "i32"),
             "stdout_truncated": (10, "bool"), "stderr_truncated": (11, "bool"),
             "syscall": (12, "s"), "message": (13, "s"), "files": (14, "rm", _FILE),
             "seq": (15, "u"), "cpu_user_us": (16, "u"), "cpu_system_us": (17, "u"),
-            "limits": (18, "m", _LIMITS), "denied_syscalls": (19, "rs"), "version": (20, "s")}
+            "limits": (18, "m", _LIMITS), "denied_syscalls": (19, "rs"), "version": (20, "s"),
+            "cpus": (21, "s")}
 
 
 def _encode(msg, schema):

@@ -612,6 +612,65 @@ def slow_reader(pids):
        % (s.get("cpu_time_us", 0) / 1e6), "wall %.3f s" % (s.get("wall_time_us", 0) / 1e6))
 
 
+def wait_running(pids, what, n, timeout=10):
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        procs, _ = our_processes()
+        if sum(1 for p in procs if what in p) >= n:
+            return True
+        time.sleep(0.05)
+    return False
+
+
+def read_ahead_waits(pids):
+    # --parallel 2 sets up one more job while both slots are busy: it must
+    # not start before a slot frees, must get a verdict on SIGTERM like the
+    # running ones, and nothing beyond it may be read.
+    w = Worker(2)
+    pids.append(w.p.pid)
+    frames = [job(["/bin/sleep", "30"], id="s0"), job(["/bin/sleep", "30"], id="s1"),
+              job(["/bin/echo", "ahead"], id="a2"), job(["/bin/echo", "later"], id="l3")]
+    w.send(b"".join(frame(f) for f in frames))
+    ok(wait_running(pids, " sleep ", 2), "read ahead: both slots run a sleep")
+    time.sleep(0.5)
+    ok(not w.vs(), "read ahead: the job set up ahead did not run while both slots are busy",
+       summary(w.vs()))
+    w.p.send_signal(signal.SIGTERM)
+    rc = w.wait(10)
+    vs = w.vs()
+    ok(rc == 0 and sorted(v["seq"] for v in vs) == [0, 1, 2],
+       "read ahead: SIGTERM answers the two running jobs and the one read ahead, no more",
+       "rc %s\n%s" % (rc, summary(vs)))
+    ok(all(v["status"] == "INTERNAL_ERROR" and v["message"] == "worker stopping" for v in vs),
+       "read ahead: all three 'worker stopping'", summary(vs))
+
+
+def read_ahead_mixed(pids):
+    # Interactive jobs read while the slots are busy wait for a free slot;
+    # pinned slots report (and use) their own CPUs whichever job comes next.
+    secret = os.path.join(jb.tmpdir(), "interactor.job")
+    with open(secret, "wb") as f:
+        f.write(jbstream.job_bytes(JB, ["--wall-time", "5", "--copy"],
+                                   [jb.payload("guess_interactor"), "4242", "25"]))
+    inter = jbstream.job_bytes(JB, ["--wall-time", "5", "--time", "2", "--interactor", secret,
+                                    "--copy"], [jb.payload("guess_solution"), "correct"])
+    cpus = job(["/bin/grep", "Cpus_allowed_list", "/proc/self/status"])
+    frames = []
+    for i in range(12):
+        frames.append(jbstream.with_id(inter if i % 3 == 1 else cpus, "m%d" % i))
+    w, rc = run_stream([frame(f) for f in frames], parallel=2, extra=["--cpus", "0,1"])
+    pids.append(w.p.pid)
+    vs = w.vs()
+    seqs = by_seq(vs)
+    ok(rc == 0 and sorted(seqs) == list(range(12)) and all(len(x) == 1 for x in seqs.values()),
+       "read ahead mixed: every job answered once", summary(vs, 12))
+    ok(all(v["status"] == "OK" for v in vs), "read ahead mixed: all OK", summary(vs, 12))
+    bad = [v for v in vs if v["seq"] % 3 != 1 and
+           v["stdout"].decode().strip() != "Cpus_allowed_list:\t%s" % v.get("cpus")]
+    ok(vs and not bad, "read ahead mixed: each program ran on the CPUs its verdict names",
+       "\n".join("%s %r" % (v.get("cpus"), v["stdout"]) for v in bad[:4]))
+
+
 def show_decodes(pids):
     # Cross-check the reader above against `judgebox show --stream`.
     frames = [frame(job(TRUE, id="s1")), frame(b"\xff")]
@@ -634,7 +693,7 @@ def main():
                cut_frame_at_eof(2), cut_frame_at_eof(1), over_cap_frame(2), over_cap_frame(1),
                split_writes, bounded_memory, zero_length_frame, eof_with_running_jobs,
                stop_by(signal.SIGTERM), stop_by(signal.SIGINT), closed_stdout, flood_and_hang,
-               slow_reader,
+               slow_reader, read_ahead_waits, read_ahead_mixed,
                show_decodes]:
         scenario(fn)
     print("1..%d" % test_no)
