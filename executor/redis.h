@@ -28,6 +28,12 @@ struct redis_flag {
 int redis_flags_parse(const char *cmd, int argc, char **argv, int i, const struct redis_flag *t,
 		      size_t n);
 
+/* The same, with the operator flags of exec (opflags.h) after the table's
+ * own, applied to op; NULL: none. */
+struct opflags;
+int redis_flags_parse_op(const char *cmd, int argc, char **argv, int i, const struct redis_flag *t,
+			 size_t n, struct opflags *op);
+
 /* Flag handlers: a string, an unsigned (uint32_t, > 0), seconds (uint64_t ms),
  * a size (uint64_t bytes), a count as unsigned (uint32_t, 0 allowed). */
 int redis_flag_string(const char *value, void *target);
