@@ -32,12 +32,10 @@ def host_uid(pid):
     """The real uid of pid as the host sees it, or None when it is gone."""
     try:
         with open("/proc/%d/status" % pid) as f:
-            for line in f:
-                if line.startswith("Uid:"):
-                    return int(line.split()[1])
+            uids = [line.split()[1] for line in f if line.startswith("Uid:")]
     except OSError:
         return None
-    return None
+    return int(uids[0]) if uids else None
 
 
 def box_uid(root_pid, comm, timeout=20):
