@@ -15,6 +15,11 @@ import sys
 import tempfile
 import time
 
+sys.dont_write_bytecode = True
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
+                                "tests", "e2e"))
+import jbstream  # noqa: E402 (frames, `judgebox job`, `judgebox show --stream`)
+
 BIN, JB = sys.argv[1], sys.argv[2]
 N_SINGLE = int(os.environ.get("BENCH_N_SINGLE", "300"))
 N_FLOOR = int(os.environ.get("BENCH_N_FLOOR", "300"))
@@ -41,24 +46,13 @@ def floor(mode, *args, parallel=1):
 
 
 def job_bytes(flags, argv):
-    return subprocess.run([JB, "job"] + flags + ["--"] + argv, check=True,
-                          stdout=subprocess.PIPE).stdout
-
-
-def varint(n):
-    out = bytearray()
-    while True:
-        b, n = n & 0x7F, n >> 7
-        out.append(b | (0x80 if n else 0))
-        if not n:
-            return bytes(out)
+    return jbstream.job_bytes(JB, flags, argv)
 
 
 def write_stream(name, jobs):
     path = os.path.join(TMP, name)
     with open(path, "wb") as f:
-        for j in jobs:
-            f.write(varint(len(j)) + j)
+        f.write(jbstream.frames(jobs))
     return path
 
 
@@ -68,9 +62,7 @@ def run_stream_json(path, parallel, extra=()):
         out = subprocess.run([JB, "exec", "--stream", "--parallel", str(parallel)] + list(extra),
                              stdin=f,
                              stdout=subprocess.PIPE, check=True).stdout
-    show = subprocess.run([JB, "show", "--stream"], input=out, stdout=subprocess.PIPE,
-                          check=True).stdout
-    return [json.loads(l) for l in show.decode().splitlines() if l.strip()]
+    return jbstream.verdicts_json(JB, out)
 
 
 def bare(argv):

@@ -5,7 +5,10 @@
  * Conversation with the supervisor (one pipe each way, fixed-size records):
  *   supervisor -> init: 'M' id maps written; 'G' go (init is in its cgroup);
  *                       'K' kill everything and report. EOF = supervisor gone.
- *   init -> supervisor: INIT_MSG_READY after set-up, INIT_MSG_FAIL + jb_err.
+ *   init -> supervisor: INIT_MSG_READY after set-up, INIT_MSG_FAIL + jb_err,
+ *                       INIT_MSG_DONE when the figures are final and every
+ *                       other process of the box is dead (init only exits
+ *                       after it: the verdict need not wait for that).
  * Figures go through a shared anonymous mapping (struct init_report) that
  * only init and the program's process before exec can write. */
 #include <sched.h>
@@ -46,7 +49,7 @@ struct init_report {
 	struct sock_filter bpf[BPF_MAXINSNS];
 };
 
-enum { INIT_MSG_READY = 1, INIT_MSG_FAIL = 2 };
+enum { INIT_MSG_READY = 1, INIT_MSG_FAIL = 2, INIT_MSG_DONE = 3 };
 
 /* One collected file on the collect pipe: this header, then len bytes.
  * error != 0: the file could not be returned (errno; EFTYPE-like cases use

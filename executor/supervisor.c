@@ -36,6 +36,7 @@ enum ev_kind {
 	EV_COLLECT = 5,
 	EV_CALLER = 6, /* a descriptor of sup_watch_fd's caller; slot = its token */
 	EV_PROCEV = 7, /* process events: how tasks init does not reap ended */
+	EV_DYING = 8,  /* an init whose job was delivered has died; slot = dying index */
 };
 #define EV(slot, kind) (((uint64_t) (slot) << 8) | (kind))
 
@@ -82,8 +83,10 @@ struct sup {
 	uint64_t counter;
 	sup_sink_fn sink;
 	void *sink_opaque;
-	cpu_set_t *groups;	   /* --cpus: parallel entries, or NULL */
-	struct cg **spare;	   /* per run: the last job's emptied cgroup, for reuse */
+	cpu_set_t *groups;   /* --cpus: parallel entries, or NULL */
+	struct cg **spare;   /* SPARES per run: emptied cgroups, for reuse */
+	struct dying *dying; /* inits past INIT_MSG_DONE, not yet dead */
+	size_t n_dying;
 	struct procev *procev;	   /* root only; NULL: SIGXFSZ seen in init's children only */
 	Judgebox__Verdict *single; /* sup_run's result */
 	uint32_t ready;		   /* tokens of the caller's fds seen ready */
@@ -93,7 +96,20 @@ struct sup {
 	char tmpl_views[256]; /* the cgroup view names it has mount points for */
 };
 
-static void run_finish(struct sup *s, struct run *r);
+/* A run's init told INIT_MSG_DONE: its job is delivered, the process and its
+ * cgroup are kept here until it is dead. */
+struct dying {
+	int pidfd; /* -1: a free entry */
+	struct cg *cg;
+	unsigned run;
+};
+
+/* Emptied cgroups kept per run: two, since the last job's init is often
+ * still dying when the next job of its run starts. */
+#define SPARES 2
+
+static void run_finish(struct sup *s, struct run *r, bool early);
+static void bury(struct sup *s, struct dying *d, bool block);
 static void sup_watch(struct sup *s, int fd, uint64_t ev);
 
 static void close_fd(int *fd)
@@ -151,7 +167,7 @@ int sup_new(const struct sup_config *cfg, struct sup **ret, struct jb_err *err)
 	if (s->cfg.parallel == 0)
 		s->cfg.parallel = 1;
 	s->runs = calloc(2 * s->cfg.parallel, sizeof(*s->runs)); /* a pair per slot */
-	s->spare = calloc(2 * s->cfg.parallel, sizeof(*s->spare));
+	s->spare = calloc(2 * s->cfg.parallel * SPARES, sizeof(*s->spare));
 	s->epfd = epoll_create1(EPOLL_CLOEXEC);
 	s->tmpl_fd = -1;
 	long n = sysconf(_SC_NPROCESSORS_ONLN);
@@ -192,7 +208,10 @@ void sup_free(struct sup *s)
 		close(s->tmpl_fd);
 	mnt_prepare_free();
 	procev_free(s->procev);
-	for (unsigned i = 0; s->spare && i < 2 * s->cfg.parallel; i++)
+	for (size_t i = 0; i < s->n_dying; i++) /* about to be gone: wait */
+		bury(s, &s->dying[i], true);
+	free(s->dying);
+	for (unsigned i = 0; s->spare && i < 2 * s->cfg.parallel * SPARES; i++)
 		cg_destroy(s->spare[i]);
 	free(s->spare);
 	free(s->groups);
@@ -351,13 +370,16 @@ static int prepare_cgroup(struct sup *s, struct run *r, struct jb_err *err)
 		return 0;
 	/* The run's last cgroup, emptied by its job's end, saves a mkdir and an
 	 * rmdir per hierarchy (0.4-0.5 ms) when it can be reset. */
-	struct cg **spare = &s->spare[r - s->runs];
-	struct jb_err ignored = {0};
+	struct cg **spare = &s->spare[(size_t) (r - s->runs) * SPARES];
 	int rc = 0;
-	if (*spare && cg_reuse(*spare, &ignored) >= 0) {
-		r->cg = TAKE_PTR(*spare);
-	} else {
-		cg_destroy(TAKE_PTR(*spare));
+	for (size_t k = 0; k < SPARES && !r->cg; k++) {
+		struct jb_err ignored = {0};
+		if (spare[k] && cg_reuse(spare[k], &ignored) >= 0)
+			r->cg = TAKE_PTR(spare[k]);
+		else
+			cg_destroy(TAKE_PTR(spare[k]));
+	}
+	if (!r->cg) {
 		char name[64];
 		snprintf(name, sizeof(name), "job%llu", (unsigned long long) ++s->counter);
 		rc = cg_create(s->cfg.cg_root, name, &r->cg, err);
@@ -610,7 +632,7 @@ static void run_launch(struct sup *s, struct run *r, const struct pair_io *io)
 		r->internal = true;
 		r->err = err;
 		if (r->pidfd < 0) { /* nothing runs: finish now */
-			run_finish(s, r);
+			run_finish(s, r, false);
 			return;
 		}
 		run_kill(r);
@@ -647,7 +669,7 @@ static void pair_start(struct sup *s, unsigned slot, struct job *job, uint64_t s
 	if (r->state == RUN_DONE) { /* the program could not start: neither does q */
 		q->internal = true;
 		jb_fail(&q->err, ECANCELED, "interactive: the program could not start");
-		run_finish(s, q);
+		run_finish(s, q, false);
 	} else {
 		run_launch(s, q, &qio);
 	}
@@ -680,6 +702,11 @@ static void on_msg(struct sup *s, struct run *r)
 	}
 	if (m.type == INIT_MSG_FAIL) {
 		run_internal(r, &m.err);
+		return;
+	}
+	if (m.type == INIT_MSG_DONE) {
+		if (r->state == RUN_RUNNING || r->state == RUN_KILLING)
+			run_finish(s, r, true);
 		return;
 	}
 	if (r->state != RUN_SETUP)
@@ -1065,9 +1092,62 @@ static void pair_finished(struct sup *s, struct run *r, struct run *peer, bool i
 	deliver(s, main);
 }
 
-static void run_finish(struct sup *s, struct run *r)
+/* Keep cg for the run's next jobs, or remove it when it has enough. */
+static void keep_spare(struct sup *s, unsigned run, struct cg *cg)
 {
-	if (r->pidfd >= 0) {
+	struct cg **spare = &s->spare[(size_t) run * SPARES];
+	for (size_t k = 0; k < SPARES && cg; k++)
+		if (!spare[k])
+			spare[k] = TAKE_PTR(cg); /* cg_reuse checks it is empty */
+	cg_destroy(cg);
+}
+
+/* The dying init is dead (or, block: wait until it is): reap it, and its
+ * cgroup, empty now, becomes a spare of its run. */
+static void bury(struct sup *s, struct dying *d, bool block)
+{
+	if (d->pidfd < 0)
+		return;
+	siginfo_t si = {0};
+	int flags = WEXITED | __WALL | (block ? 0 : WNOHANG);
+	if (block) /* it is in _exit already; this only makes sure */
+		(void) syscall(SYS_pidfd_send_signal, d->pidfd, SIGKILL, NULL, 0);
+	if (waitid((idtype_t) P_PIDFD, (id_t) d->pidfd, &si, flags) < 0 && errno == EINTR)
+		return;
+	if (!block && si.si_pid == 0)
+		return; /* not yet */
+	sup_unwatch(s, d->pidfd);
+	close_fd(&d->pidfd);
+	keep_spare(s, d->run, TAKE_PTR(d->cg));
+}
+
+/* Hand the done init's pidfd and cgroup over to the dying list. */
+static void let_die(struct sup *s, struct run *r)
+{
+	size_t i = 0;
+	while (i < s->n_dying && s->dying[i].pidfd >= 0)
+		i++;
+	if (i == s->n_dying) {
+		struct dying *d = realloc(s->dying, (s->n_dying + 1) * sizeof(*d));
+		if (!d) { /* no room to wait later: wait now */
+			struct dying now = {TAKE_FD(r->pidfd), TAKE_PTR(r->cg),
+					    (unsigned) (r - s->runs)};
+			bury(s, &now, true);
+			return;
+		}
+		s->dying = d;
+		s->n_dying++;
+	}
+	s->dying[i] = (struct dying){TAKE_FD(r->pidfd), TAKE_PTR(r->cg), (unsigned) (r - s->runs)};
+	sup_unwatch(s, s->dying[i].pidfd);
+	sup_watch(s, s->dying[i].pidfd, EV(i, EV_DYING));
+}
+
+static void run_finish(struct sup *s, struct run *r, bool early)
+{
+	if (early) {
+		drain(s, r); /* the box's processes are all dead: nothing more comes */
+	} else if (r->pidfd >= 0) {
 		siginfo_t si;
 		(void) waitid((idtype_t) P_PIDFD, (id_t) r->pidfd, &si, WEXITED | __WALL);
 		/* Every writer of the output pipes is dead now: read to EOF. */
@@ -1078,10 +1158,10 @@ static void run_finish(struct sup *s, struct run *r)
 		procev_untrack(s->procev, (unsigned) (r - s->runs));
 	}
 	Judgebox__Verdict *v = build_verdict(s, r);
-	struct cg **spare = &s->spare[r - s->runs];
-	if (!*spare)
-		*spare = TAKE_PTR(r->cg); /* cg_reuse checks it is empty */
-	cg_destroy(r->cg);
+	if (early)
+		let_die(s, r);
+	else
+		keep_spare(s, (unsigned) (r - s->runs), TAKE_PTR(r->cg));
 	free(r->collect.data);
 	int fds[] = {r->pidfd, r->ctl_fd, r->msg_fd, r->out[0].fd, r->out[1].fd, r->collect.fd};
 	for (size_t i = 0; i < ARRAY_SIZE(fds); i++) {
@@ -1121,7 +1201,7 @@ static void on_event(struct sup *s, uint64_t ev)
 		read_collect(s, r);
 		break;
 	case EV_PIDFD:
-		run_finish(s, r);
+		run_finish(s, r, false);
 		break;
 	}
 }
@@ -1169,6 +1249,8 @@ uint32_t sup_wait(struct sup *s, int timeout_ms)
 			s->ready |= 1u << ((ev >> 8) & 31);
 		else if ((ev & 0xff) == EV_PROCEV)
 			(void) procev_read(s->procev, on_xfsz, s); /* lost: what init reaps */
+		else if ((ev & 0xff) == EV_DYING && (ev >> 8) < s->n_dying)
+			bury(s, &s->dying[ev >> 8], false);
 		else
 			on_event(s, ev);
 	}

@@ -25,9 +25,11 @@ import threading
 import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-STATUS = ["STATUS_UNSPECIFIED", "OK", "RUNTIME_ERROR", "SIGNALED", "TIME_LIMIT",
-          "WALL_TIME_LIMIT", "MEMORY_LIMIT", "OUTPUT_LIMIT", "SYSCALL_VIOLATION",
-          "INVALID_JOB", "INTERNAL_ERROR"]
+sys.dont_write_bytecode = True
+sys.path.insert(0, os.path.join(ROOT, "tests", "e2e"))
+import jbstream  # noqa: E402 (varints, frames, the Verdict reader)
+
+STATUS = jbstream.STATUSES
 TOKEN = "soak%d" % os.getpid()
 ENV = ["PATH=/usr/local/bin:/usr/bin:/bin", "HOME=/box", "JBT_MARK=" + TOKEN]
 
@@ -65,55 +67,10 @@ KINDS = {
 ORDER = list(KINDS)
 
 
-def varint(n):
-    out = bytearray()
-    while True:
-        b, n = n & 0x7F, n >> 7
-        out.append(b | (0x80 if n else 0))
-        if not n:
-            return bytes(out)
-
-
-def read_varint(buf, i):
-    shift = val = 0
-    while i < len(buf):
-        b = buf[i]
-        i += 1
-        val |= (b & 0x7F) << shift
-        if not b & 0x80:
-            return val, i
-        shift += 7
-    return None, i
-
-
-def fields(msg):
-    out = {}
-    i = 0
-    while i < len(msg):
-        key, i = read_varint(msg, i)
-        num, wt = key >> 3, key & 7
-        if wt == 0:
-            val, i = read_varint(msg, i)
-        elif wt == 2:
-            n, i = read_varint(msg, i)
-            val = bytes(msg[i:i + n])
-            i += n
-        else:
-            val = bytes(msg[i:i + (8 if wt == 1 else 4)])
-            i += 8 if wt == 1 else 4
-        out.setdefault(num, []).append(val)
-    return out
-
-
 def verdict(msg):
-    f = fields(msg)
-    one = lambda n, d: f[n][-1] if n in f else d
-    st = one(2, 0)
-    ec = one(3, 0) & 0xFFFFFFFF
-    return {"id": one(1, b"").decode(), "status": STATUS[st] if st < len(STATUS) else str(st),
-            "exit_code": ec - (1 << 32) if ec & 0x80000000 else ec, "signal": one(4, 0),
-            "stdout_truncated": bool(one(10, 0)), "syscall": one(12, b"").decode(),
-            "message": one(13, b"").decode("utf-8", "replace"), "seq": one(15, 0)}
+    v = jbstream.decode_verdict(msg)
+    return {k: v[k] for k in ("id", "status", "exit_code", "signal", "stdout_truncated",
+                              "syscall", "message", "seq")}
 
 
 def build_jobs(jb, tmp):
@@ -125,20 +82,11 @@ def build_jobs(jb, tmp):
                 f.write(PROGS[prog])
             exe = os.path.join(tmp, prog)
             subprocess.run([os.environ.get("CC", "cc"), "-O1", "-o", exe, src], check=True)
-            argv = ["--copy", "--", exe]
+            flags, argv = flags + ["--copy"], [exe]
         else:
-            argv = ["--"] + prog
-        cmd = [jb, "job"]
-        for e in ENV:
-            cmd += ["--env", e]
-        bodies[kind] = subprocess.run(cmd + flags + argv, check=True,
-                                      stdout=subprocess.PIPE).stdout
+            argv = prog
+        bodies[kind] = jbstream.job_bytes(jb, flags, argv, env=ENV)
     return bodies
-
-
-def with_id(body, ident):
-    raw = ident.encode()
-    return b"\x0a" + varint(len(raw)) + raw + body
 
 
 def fds(pid):
@@ -213,24 +161,11 @@ class Worker:
         threading.Thread(target=self._read, daemon=True).start()
 
     def _read(self):
-        buf, pos = bytearray(), 0
-        while True:
-            chunk = os.read(self.p.stdout.fileno(), 1 << 20)
-            if not chunk:
-                break
-            buf += chunk
-            while True:
-                n, i = read_varint(buf, pos)
-                if n is None or len(buf) - i < n:
-                    break
-                v = verdict(bytes(buf[i:i + n]))
-                pos = i + n
-                with self.cond:
-                    self.verdicts.append(v)
-                    self.cond.notify_all()
-            if pos > 1 << 20:
-                del buf[:pos]
-                pos = 0
+        for body in jbstream.iter_frames(self.p.stdout.fileno()):
+            v = verdict(body)
+            with self.cond:
+                self.verdicts.append(v)
+                self.cond.notify_all()
         with self.cond:
             self.done = True
             self.cond.notify_all()
@@ -279,8 +214,8 @@ def main():
 
     # Warm up with two jobs, then sample the idle worker.
     kinds = {"warm0": "ok", "warm1": "ok"}
-    w.p.stdin.write(b"".join(varint(len(b)) + b for b in
-                             (with_id(bodies["ok"], "warm0"), with_id(bodies["ok"], "warm1"))))
+    w.p.stdin.write(jbstream.frames((jbstream.with_id(bodies["ok"], "warm0"),
+                                     jbstream.with_id(bodies["ok"], "warm1"))))
     w.p.stdin.flush()
     w.wait_count(2, 60)
     time.sleep(0.2)
@@ -293,8 +228,7 @@ def main():
                 kind = ORDER[i % len(ORDER)]
                 ident = "%s-%d" % (kind, i)
                 kinds[ident] = kind
-                body = with_id(bodies[kind], ident)
-                w.p.stdin.write(varint(len(body)) + body)
+                w.p.stdin.write(jbstream.frame(jbstream.with_id(bodies[kind], ident)))
             w.p.stdin.flush()
         except (BrokenPipeError, OSError):
             pass

@@ -26,6 +26,8 @@ import tempfile
 import threading
 import time
 
+import jbstream
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 SOURCE_DIR = os.environ.get("JB_SOURCE_DIR") or os.path.dirname(os.path.dirname(HERE))
 BUILD_DIR = os.environ.get("JB_BUILD_DIR") or os.path.join(SOURCE_DIR, "build")
@@ -44,11 +46,8 @@ try:
 except OSError:  # leftovers are then only found through the token
     pass
 
-STATUSES = ["STATUS_UNSPECIFIED", "OK", "RUNTIME_ERROR", "SIGNALED", "TIME_LIMIT",
-            "WALL_TIME_LIMIT", "MEMORY_LIMIT", "OUTPUT_LIMIT", "SYSCALL_VIOLATION",
-            "INVALID_JOB", "INTERNAL_ERROR"]
-LIMIT_FIELDS = ["cpu_time_ms", "wall_time_ms", "memory_bytes", "processes", "output_bytes",
-                "file_size_bytes", "stack_bytes", "open_files", "box_bytes"]
+STATUSES = jbstream.STATUSES
+LIMIT_FIELDS = jbstream.LIMIT_FIELDS
 VERDICT_FIELDS = ["id", "status", "exit_code", "signal", "cpu_time_us", "wall_time_us",
                   "memory_peak_bytes", "stdout", "stderr", "stdout_truncated",
                   "stderr_truncated", "syscall", "message", "files", "seq", "cpu_user_us",
@@ -275,152 +274,14 @@ def compile_limits(run_sh):
 
 # ---------------------------------------------------------------- protobuf
 
-def _varint(n):
-    if n < 0:
-        n += 1 << 64
-    out = bytearray()
-    while True:
-        b = n & 0x7F
-        n >>= 7
-        if n:
-            out.append(b | 0x80)
-        else:
-            out.append(b)
-            return bytes(out)
-
-
-def pb_field(num, wire, payload):
-    """One encoded field: wire 0 takes an int, wire 2 bytes."""
-    key = _varint((num << 3) | wire)
-    if wire == 0:
-        return key + _varint(int(payload))
-    return key + _varint(len(payload)) + payload
-
-
-_LIMITS = {k: (i + 1, "u") for i, k in enumerate(LIMIT_FIELDS)}
-_FILE = {"path": (1, "s"), "content": (2, "b"), "executable": (3, "bool"),
-         "truncated": (4, "bool"), "error": (5, "s")}
-_JOB = {"id": (1, "s"), "executable": (2, "b"), "argv": (3, "rs"), "env": (4, "rs"),
-        "stdin": (5, "b"), "limits": (6, "m", _LIMITS), "policy": (7, "s"),
-        "files": (8, "rm", _FILE), "rootfs": (9, "s"), "collect": (10, "rs")}
-_VERDICT = {"id": (1, "s"), "status": (2, "enum"), "exit_code": (3, "i32"),
-            "signal": (4, "i32"), "cpu_time_us": (5, "u"), "wall_time_us": (6, "u"),
-            "memory_peak_bytes": (7, "u"), "stdout": (8, "b"), "stderr": (9, "b"),
-            "stdout_truncated": (10, "bool"), "stderr_truncated": (11, "bool"),
-            "syscall": (12, "s"), "message": (13, "s"), "files": (14, "rm", _FILE),
-            "seq": (15, "u"), "cpu_user_us": (16, "u"), "cpu_system_us": (17, "u"),
-            "limits": (18, "m", _LIMITS), "denied_syscalls": (19, "rs"), "version": (20, "s")}
-
-
-def _encode(msg, schema):
-    out = b""
-    for key, val in msg.items():
-        num, kind = schema[key][0], schema[key][1]
-        if kind in ("s", "b"):
-            out += pb_field(num, 2, val.encode() if isinstance(val, str) else val)
-        elif kind == "rs":
-            for s in val:
-                out += pb_field(num, 2, s.encode())
-        elif kind in ("u", "i32", "bool", "enum"):
-            out += pb_field(num, 0, val)
-        elif kind == "m":
-            out += pb_field(num, 2, _encode(val, schema[key][2]))
-        elif kind == "rm":
-            for m in val:
-                out += pb_field(num, 2, _encode(m, schema[key][2]))
-    return out
-
-
-def encode_job(**job):
-    """Encode a Job from keyword fields (names as in the proto; limits and
-    files as dicts / lists of dicts)."""
-    return _encode(job, _JOB)
-
-
-def pb_fields(buf):
-    """Split a message into (number, wire, value) triples; raises ValueError."""
-    i, out = 0, []
-
-    def varint():
-        nonlocal i
-        shift = n = 0
-        while True:
-            if i >= len(buf):
-                raise ValueError("truncated varint")
-            b = buf[i]
-            i += 1
-            n |= (b & 0x7F) << shift
-            shift += 7
-            if not b & 0x80:
-                return n
-
-    while i < len(buf):
-        key = varint()
-        num, wire = key >> 3, key & 7
-        if wire == 0:
-            out.append((num, 0, varint()))
-        elif wire == 2:
-            n = varint()
-            if i + n > len(buf):
-                raise ValueError("truncated field %d" % num)
-            out.append((num, 2, bytes(buf[i:i + n])))
-            i += n
-        elif wire == 1:
-            out.append((num, 1, bytes(buf[i:i + 8])))
-            i += 8
-        elif wire == 5:
-            out.append((num, 5, bytes(buf[i:i + 4])))
-            i += 4
-        else:
-            raise ValueError("bad wire type %d" % wire)
-    return out
-
-
-def _decode(buf, schema):
-    by_num = {spec[0]: (name, spec) for name, spec in schema.items()}
-    out = {}
-    for name, spec in schema.items():
-        kind = spec[1]
-        out[name] = {"s": "", "b": b"", "rs": [], "rm": [], "u": 0, "i32": 0, "bool": False,
-                     "enum": STATUSES[0], "m": None}[kind]
-        if kind == "m":
-            out[name] = _decode(b"", spec[2])
-    for num, wire, val in pb_fields(buf):
-        if num not in by_num:
-            out.setdefault("_unknown", []).append(num)
-            continue
-        name, spec = by_num[num]
-        kind = spec[1]
-        if kind == "s":
-            out[name] = val.decode("utf-8", "replace")
-        elif kind == "b":
-            out[name] = val
-        elif kind == "rs":
-            out[name].append(val.decode("utf-8", "replace"))
-        elif kind == "u":
-            out[name] = val
-        elif kind == "i32":
-            out[name] = val - (1 << 64) if val >= 1 << 63 else val
-        elif kind == "bool":
-            out[name] = bool(val)
-        elif kind == "enum":
-            out[name] = STATUSES[val] if val < len(STATUSES) else "enum#%d" % val
-        elif kind == "m":
-            out[name] = _decode(val, spec[2])
-        elif kind == "rm":
-            out[name].append(_decode(val, spec[2]))
-    return out
-
-
-def decode_verdict(buf):
-    """Decode a Verdict into a dict shaped like the JSON one (stdout/stderr
-    and file contents stay bytes)."""
-    return _decode(buf, _VERDICT)
-
-
-def decode_job(buf):
-    """Decode a Job (as `judgebox job` writes it) into a dict of its fields."""
-    return _decode(buf, _JOB)
+# The codec lives in jbstream.py (shared with the Redis tests, tools/soak.py
+# and bench/bench.py); these names stay for the tests that use them.
+_varint = jbstream.varint
+pb_field = jbstream.pb_field
+pb_fields = jbstream.pb_fields
+encode_job = jbstream.encode_job
+decode_verdict = jbstream.decode_verdict
+decode_job = jbstream.decode_job
 
 
 def exec_job(data, args=(), user=None, timeout=60):

@@ -6,12 +6,12 @@ left (files in /box, /tmp or /dev/shm, processes, SysV and POSIX IPC objects,
 mounts) may be seen by a later one, the hostname is box, and the view
 (mounts, /etc, ownership of what the box writes) must be the one a single
 run gets."""
-import json
 import os
 import re
 import sys
 sys.dont_write_bytecode = True
 import jb
+import jbstream
 
 # Leaves traces everywhere it can: files, a background process, IPC objects.
 DIRTY = r"""
@@ -54,10 +54,6 @@ ENV = None
 POLICY = "include ci\nallow shmget msgget semget\n"
 
 
-def frame(body):
-    return jb._varint(len(body)) + body
-
-
 def job(script, id):
     return jb.run([jb.JB_BIN, "job", "--id", id, "--policy", "fresh", "--", "/bin/sh", "-c",
                    script], env=ENV).stdout
@@ -65,9 +61,8 @@ def job(script, id):
 
 def stream(jobs, parallel):
     res = jb.run([jb.JB_BIN, "exec", "--stream", "--parallel", str(parallel)],
-                 stdin=b"".join(frame(j) for j in jobs), timeout=180, env=ENV)
-    show = jb.run([jb.JB_BIN, "show", "--stream"], stdin=res.stdout)
-    return [json.loads(l) for l in show.stdout.decode().splitlines() if l.strip()]
+                 stdin=jbstream.frames(jobs), timeout=180, env=ENV)
+    return jbstream.verdicts_json(jb.JB_BIN, res.stdout, check=False)
 
 
 def report(v):

@@ -5,10 +5,7 @@ page cache or CPU must not leak into the next one)."""
 import sys
 sys.dont_write_bytecode = True
 import jb
-
-
-def frame(body):
-    return jb._varint(len(body)) + body
+import jbstream
 
 
 def job(args, flags=(), id=""):
@@ -26,14 +23,9 @@ def main():
             ("smaller-again", job([20], ["--memory", "48M"], "smaller-again")),
             ("over-smaller", job([100], ["--memory", "48M"], "over-smaller")),
             ("last", job([10], [], "last"))]
-    stream = b"".join(frame(b) for _, b in jobs)
+    stream = jbstream.frames(b for _, b in jobs)
     res = jb.run([jb.JB_BIN, "exec", "--stream", "--parallel", "1"], stdin=stream, timeout=120)
-    show = jb.run([jb.JB_BIN, "show", "--stream"], stdin=res.stdout)
-    vs = {}
-    import json
-    for line in show.stdout.decode().splitlines():
-        v = json.loads(line)
-        vs[v["id"]] = v
+    vs = {v["id"]: v for v in jbstream.verdicts_json(jb.JB_BIN, res.stdout, check=False)}
     MiB = 1 << 20
     want = {"small-limit-oom": "MEMORY_LIMIT", "after-oom": "OK", "bigger": "OK",
             "smaller-again": "OK", "over-smaller": "MEMORY_LIMIT", "last": "OK"}

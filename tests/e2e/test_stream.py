@@ -9,7 +9,7 @@ Prints TAP lines and ends with 'N passed, M failed'; exits 1 on a failure.
 
 Jobs are built with `judgebox job` (once per distinct command) and given
 their id here, framed with protobuf's varint-delimited framing; verdicts are
-decoded by the small protobuf reader below. Every job carries the marker
+decoded by the protobuf reader of jbstream.py. Every job carries the marker
 JBT_MARK=<token> in its environment, so that processes this test left behind
 can be told from those of other judgebox runs on the same machine.
 """
@@ -21,16 +21,13 @@ import threading
 import time
 
 sys.dont_write_bytecode = True
-import jb  # noqa: E402 (after the bytecode switch)
+import jb  # noqa: E402,F401 (after the bytecode switch; its import makes us a subreaper)
+import jbstream  # noqa: E402
 
 JB = os.environ.get("JB_BIN") or os.path.join(
     os.environ.get("JB_BUILD_DIR", "build"), "judgebox")
 TOKEN = "jbt%d" % os.getpid()
 ENV = ["PATH=/usr/local/bin:/usr/bin:/bin", "HOME=/box", "JBT_MARK=" + TOKEN]
-
-STATUS = ["STATUS_UNSPECIFIED", "OK", "RUNTIME_ERROR", "SIGNALED", "TIME_LIMIT",
-          "WALL_TIME_LIMIT", "MEMORY_LIMIT", "OUTPUT_LIMIT", "SYSCALL_VIOLATION",
-          "INVALID_JOB", "INTERNAL_ERROR"]
 
 passed = 0
 failed = 0
@@ -59,81 +56,12 @@ def note(msg):
     sys.stdout.flush()
 
 
-# --- protobuf: varints, frames, a generic message reader ---------------------
+# --- protobuf: varints, frames, Jobs (the shared helpers of jbstream.py) -----
 
-varint = jb._varint  # the e2e helpers' protobuf varint
-
-
-def read_varint(buf, i):
-    """Returns (value, next index), or (None, i) when buf ends inside it."""
-    shift = 0
-    val = 0
-    while i < len(buf):
-        b = buf[i]
-        i += 1
-        val |= (b & 0x7F) << shift
-        if not b & 0x80:
-            return val, i
-        shift += 7
-    return None, i
-
-
-def fields(msg):
-    """Field number -> list of values (int for varints, bytes otherwise)."""
-    out = {}
-    i = 0
-    while i < len(msg):
-        key, i = read_varint(msg, i)
-        if key is None:
-            raise ValueError("truncated key")
-        num, wt = key >> 3, key & 7
-        if wt == 0:
-            val, i = read_varint(msg, i)
-        elif wt == 2:
-            n, i = read_varint(msg, i)
-            val = bytes(msg[i:i + n]) if n is not None else None
-            if val is None or len(val) != n:
-                raise ValueError("truncated field %d" % num)
-            i += n
-        elif wt == 1:
-            val = bytes(msg[i:i + 8])
-            i += 8
-        elif wt == 5:
-            val = bytes(msg[i:i + 4])
-            i += 4
-        else:
-            raise ValueError("wire type %d" % wt)
-        out.setdefault(num, []).append(val)
-    return out
-
-
-def verdict(msg):
-    f = fields(msg)
-
-    def one(n, default):
-        return f[n][-1] if n in f else default
-
-    def s32(v):
-        v &= 0xFFFFFFFF
-        return v - (1 << 32) if v & 0x80000000 else v
-
-    st = one(2, 0)
-    return {
-        "id": one(1, b"").decode("utf-8", "replace"),
-        "status": STATUS[st] if st < len(STATUS) else str(st),
-        "exit_code": s32(one(3, 0)), "signal": s32(one(4, 0)),
-        "cpu_time_us": one(5, 0), "wall_time_us": one(6, 0),
-        "memory_peak_bytes": one(7, 0),
-        "stdout": one(8, b""), "stderr": one(9, b""),
-        "stdout_truncated": bool(one(10, 0)),
-        "message": one(13, b"").decode("utf-8", "replace"),
-        "seq": one(15, 0),
-    }
-
-
-def frame(body):
-    return varint(len(body)) + body
-
+varint = jbstream.varint
+read_varint = jbstream.read_varint
+frame = jbstream.frame
+verdict = jbstream.decode_verdict
 
 _job_cache = {}
 
@@ -142,18 +70,13 @@ def job(argv, flags=(), id=""):
     """A Job from `judgebox job FLAGS -- ARGV`, with id set here."""
     key = (tuple(flags), tuple(argv))
     if key not in _job_cache:
-        cmd = [JB, "job"]
-        for e in ENV:
-            cmd += ["--env", e]
-        cmd += list(flags) + ["--"] + list(argv)
-        body = subprocess.run(cmd, check=True, stdout=subprocess.PIPE).stdout
-        if 1 in fields(body):
+        body = jbstream.job_bytes(JB, flags, argv, env=ENV)
+        if 1 in jbstream.fields(body):
             raise RuntimeError("judgebox job wrote an id without --id")
         _job_cache[key] = body
     body = _job_cache[key]
     if id:
-        raw = id.encode()
-        body = b"\x0a" + varint(len(raw)) + raw + body
+        body = jbstream.with_id(body, id)
     return body
 
 
@@ -188,36 +111,19 @@ class Worker:
         self.errt.start()
 
     def _read(self):
-        buf = bytearray()
-        pos = 0
-        fd = self.p.stdout.fileno()
-        while True:
+        tail = []
+        for body in jbstream.iter_frames(self.p.stdout.fileno(), tail):
             try:
-                chunk = os.read(fd, 1 << 20)
-            except OSError:
-                chunk = b""
-            if not chunk:
-                break
-            buf += chunk
-            while True:
-                n, i = read_varint(buf, pos)
-                if n is None or len(buf) - i < n:
-                    break
-                try:
-                    v = verdict(bytes(buf[i:i + n]))
-                except ValueError as e:
-                    self.bad = "verdict %d: %s" % (len(self.verdicts), e)
-                    v = None
-                pos = i + n
-                with self.cond:
-                    if v is not None:
-                        self.verdicts.append((time.monotonic() - self.t0, v))
-                    self.cond.notify_all()
-            if pos > (1 << 20):
-                del buf[:pos]
-                pos = 0
+                v = verdict(body)
+            except ValueError as e:
+                self.bad = "verdict %d: %s" % (len(self.verdicts), e)
+                v = None
+            with self.cond:
+                if v is not None:
+                    self.verdicts.append((time.monotonic() - self.t0, v))
+                self.cond.notify_all()
         with self.cond:
-            self.raw_tail = bytes(buf[pos:])
+            self.raw_tail = tail[0]
             self.out_done = True
             self.cond.notify_all()
 

@@ -19,6 +19,7 @@ import time
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "e2e"))
 import jb  # noqa: E402
+import jbstream  # noqa: E402
 from jb import check, diag, eq, finish, skip_all  # noqa: E402,F401
 
 JB = jb.JB_BIN
@@ -234,33 +235,11 @@ class Worker:
             diag("%s: %s" % (self.name, line))
 
 
-def delimited(msgs):
-    return b"".join(jb._varint(len(m)) + m for m in msgs)
-
-
-def read_delimited(out):
-    """Split varint-delimited frames; raises ValueError on a cut frame."""
-    res, i = [], 0
-    while i < len(out):
-        n = shift = 0
-        while True:
-            if i >= len(out):
-                raise ValueError("cut varint")
-            b = out[i]
-            i += 1
-            n |= (b & 0x7F) << shift
-            shift += 7
-            if not b & 0x80:
-                break
-        if i + n > len(out):
-            raise ValueError("cut frame")
-        res.append(out[i:i + n])
-        i += n
-    return res
+delimited = jbstream.frames  # varint-delimited frames of msgs
 
 
 def read_verdicts(out):
-    return [jb.decode_verdict(f) for f in read_delimited(out)]
+    return [jb.decode_verdict(f) for f in jbstream.split_frames(out)]
 
 
 def job(id, argv, **fields):
@@ -372,3 +351,28 @@ def assert_no_leftovers(before, killed=(), grace=3.0):
     others = [f for f in found if f not in stale]
     return check("nothing left behind (processes, mounts, cgroups, /tmp, fds)", not others,
                  "; ".join(others))
+
+
+class Session:
+    """A test's frame: require(), the leftover snapshot, a private Redis and
+    a client to it. Tests append their workers to .workers (the SIGKILLed
+    ones also to .killed); close() in a finally closes the client, kills the
+    workers and stops Redis; finish() then checks leftovers and ends."""
+
+    def __init__(self, **redis_kw):
+        require()
+        self.before = jb.snapshot()
+        self.redis = Redis(**redis_kw)
+        self.client = self.redis.client()
+        self.workers = []
+        self.killed = []
+
+    def close(self):
+        self.client.close()
+        for w in self.workers:
+            w.kill()
+        self.redis.close()
+
+    def finish(self):
+        assert_no_leftovers(self.before, killed=self.killed)
+        jb.finish()

@@ -11,13 +11,10 @@ attempts') and is acked, never retried forever.
 import time
 
 import rtest
-from rtest import check, diag, eq, jb
+from rtest import check, diag, eq
 
-rtest.require()
-before = jb.snapshot()
-r = rtest.Redis()
-c = r.client()
-killed, ws = [], []
+s = rtest.Session()
+r, c, ws, killed = s.redis, s.client, s.workers, s.killed
 try:
     # -- 1. simulated
     c.call("XGROUP", "CREATE", "p1", "g", "0", "MKSTREAM")
@@ -64,9 +61,5 @@ try:
     eq("exactly one verdict", len(vs.raw), 1)
     eq("worker exits 0", w.term(), 0)
 finally:
-    c.close()
-    for w in ws:
-        w.kill()
-    r.close()
-rtest.assert_no_leftovers(before, killed=killed)
-jb.finish()
+    s.close()
+s.finish()

@@ -6,17 +6,14 @@ import collections
 import time
 
 import rtest
-from rtest import check, diag, eq, jb
+from rtest import check, diag, eq
 
 N = 500
 
-rtest.require()
-before = jb.snapshot()
-r = rtest.Redis()
-workers = []
-c = r.client()
+s = rtest.Session()
+r, c, workers = s.redis, s.client, s.workers
 try:
-    workers = [rtest.Worker(r.url(), "jobs", "w%d" % i, parallel=2) for i in range(3)]
+    workers += [rtest.Worker(r.url(), "jobs", "w%d" % i, parallel=2) for i in range(3)]
     t0 = time.monotonic()
     entries = {}
     for i in range(N):
@@ -48,9 +45,5 @@ try:
         check("worker %s logged no error" % w.name,
               "error" not in w.log().lower() and "lost" not in w.log(), w.log())
 finally:
-    c.close()
-    for w in workers:
-        w.kill()
-    r.close()
-rtest.assert_no_leftovers(before)
-jb.finish()
+    s.close()
+s.finish()

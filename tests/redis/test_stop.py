@@ -9,18 +9,15 @@ import signal
 import time
 
 import rtest
-from rtest import check, diag, eq, jb
+from rtest import check, diag, eq
 
 def proc_state(pid):
     with open("/proc/%d/stat" % pid) as f:
         return f.read().rsplit(")", 1)[1].split()[0]
 
 
-rtest.require()
-before = jb.snapshot()
-r = rtest.Redis()
-c = r.client()
-ws = []
+s = rtest.Session()
+r, c, ws = s.redis, s.client, s.workers
 try:
     # -- running jobs end with 'worker stopping'; the queue is left alone
     a = rtest.Worker(r.url(), "jobs", "A", parallel=2)
@@ -79,9 +76,5 @@ try:
     eq("D exits 0", d.term(), 0)
     t0 = time.monotonic()
 finally:
-    c.close()
-    for w in ws:
-        w.kill()
-    r.close()
-rtest.assert_no_leftovers(before)
-jb.finish()
+    s.close()
+s.finish()

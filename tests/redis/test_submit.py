@@ -8,18 +8,15 @@ import subprocess
 import time
 
 import rtest
-from rtest import check, diag, eq, jb
+from rtest import check, eq
 
 
 def sh(cmd, timeout=120):
     return subprocess.run(["/bin/sh", "-c", cmd], capture_output=True, timeout=timeout)
 
 
-rtest.require()
-before = jb.snapshot()
-r = rtest.Redis()
-c = r.client()
-ws = []
+s = rtest.Session()
+r, c, ws = s.redis, s.client, s.workers
 J = rtest.JB
 try:
     w = rtest.Worker(r.url(), "jobs", "w", parallel=2)
@@ -75,9 +72,5 @@ try:
     check("... saying why", b"neither redis://" in res.stderr, res.stderr)
     eq("usage: exit 2 for a flag missing", sh("%s submit < /dev/null" % J).returncode, 2)
 finally:
-    c.close()
-    for w in ws:
-        w.kill()
-    r.close()
-rtest.assert_no_leftovers(before)
-jb.finish()
+    s.close()
+s.finish()
