@@ -4,7 +4,6 @@
 is the box's host uid, and a bad --cpus is a usage error (exit 2).
 tests/redis/test_worker_opflags.py checks the same through `judgebox
 worker` with the helpers below."""
-import json
 import os
 import subprocess
 import sys
@@ -12,20 +11,20 @@ import time
 
 sys.dont_write_bytecode = True
 import jb
+import jbstream
 
 AFFINITY = ["/bin/grep", "Cpus_allowed_list", "/proc/self/status"]
 SLEEP = ["/bin/sleep", "2"]
 
 
 def make_job(id, argv):
-    return jb.run([jb.JB_BIN, "job", "--id", id, "--"] + argv).stdout
+    return jbstream.job_bytes(jb.JB_BIN, ["--id", id], argv)
 
 
-def show(verdicts, stream=True):
-    """Verdict protobuf(s) as JSON dicts, through `judgebox show` (it knows
+def show(verdict):
+    """One Verdict protobuf as JSON dicts, through `judgebox show` (it knows
     every field, Verdict.cpus included)."""
-    res = jb.run([jb.JB_BIN, "show"] + (["--stream"] if stream else []), stdin=verdicts)
-    return [json.loads(line) for line in res.stdout.decode().splitlines()]
+    return jbstream.verdicts_json(jb.JB_BIN, jbstream.frame(verdict))
 
 
 def host_uid(pid):
@@ -75,7 +74,7 @@ def main():
 
     res = jb.run([jb.JB_BIN, "exec", "--cpus", "0"], stdin=make_job("pin", AFFINITY))
     jb.eq("exec --cpus 0: exit 0", res.rc, 0)
-    for v in show(res.stdout, stream=False):
+    for v in show(res.stdout):
         check_pinned("exec --cpus 0", v, "0")
 
     if os.geteuid() != 0:
@@ -89,7 +88,7 @@ def main():
         out = p.stdout.read()
         p.stdout.close()
         p.wait(timeout=60)
-        jb.eq("... and it ran to the end", [v["status"] for v in show(out, False)], ["OK"])
+        jb.eq("... and it ran to the end", [v["status"] for v in show(out)], ["OK"])
     jb.assert_no_leftovers(before)
     jb.finish()
 

@@ -8,7 +8,7 @@ import os
 import subprocess
 
 import rtest
-from rtest import check, diag, eq, jb
+from rtest import check, diag, eq, jb, jbstream
 import test_opflags as op  # tests/e2e, on the path through rtest
 
 J = rtest.JB
@@ -28,7 +28,7 @@ def finish_submit(p):
     out = p.stdout.read()
     p.stdout.close()
     eq("submit exits 0", p.wait(timeout=120), 0)
-    return {v["id"]: v for v in op.show(out)}
+    return {v["id"]: v for v in jbstream.verdicts_json(J, out)}
 
 
 def check_usage():
@@ -42,15 +42,13 @@ def check_usage():
         check("worker --help lists %s" % flag.decode(), flag in res.stdout, res.stdout)
 
 
-rtest.require()
-before = jb.snapshot()
-check_usage()
-r = rtest.Redis()
-w = None
+s = rtest.Session()
 try:
-    w = rtest.Worker(r.url(), "jobs", "w", parallel=1,
+    check_usage()
+    w = rtest.Worker(s.redis.url(), "jobs", "w", parallel=1,
                      extra=["--cpus", "0", "--uid-base", "61000"])
-    p = submit(r.url(), [op.make_job("pin", op.AFFINITY), op.make_job("uid", op.SLEEP)])
+    s.workers.append(w)
+    p = submit(s.redis.url(), [op.make_job("pin", op.AFFINITY), op.make_job("uid", op.SLEEP)])
     if os.geteuid() == 0:
         eq("worker --uid-base 61000: the program's host uid", op.box_uid(w.proc.pid, "sleep"),
            61000)
@@ -62,10 +60,5 @@ try:
     jb.field("... on the pinned slot too", vs.get("uid", {}), "cpus", "0")
     eq("worker exits 0", w.term(), 0)
 finally:
-    if w:
-        if w.proc.poll() is None:
-            w.dump_log()
-        w.kill()
-    r.close()
-rtest.assert_no_leftovers(before)
-jb.finish()
+    s.close()
+s.finish()
