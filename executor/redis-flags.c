@@ -130,9 +130,3 @@ int redis_flag_seconds(const char *value, void *target)
 	struct jb_err err = {0};
 	return lim_parse_seconds(value, target, &err);
 }
-
-int redis_flag_size(const char *value, void *target)
-{
-	struct jb_err err = {0};
-	return lim_parse_size(value, target, &err);
-}
