@@ -12,6 +12,7 @@
 #include "cgroup.h"
 #include "job.h"
 #include "lim.h"
+#include "opflags.h"
 #include "seccomp.h"
 #include "stream.h"
 #include "supervisor.h"
@@ -27,14 +28,7 @@ static struct {
 	Judgebox__File *files[MAX_LIST];
 	size_t n_argv, n_env, n_collect, n_files;
 	bool copy, json, stream;
-	unsigned parallel;
-	const char *allowed[64];
-	size_t n_allowed;
-	struct lim ceilings;
-	const char *cgroup_parent, *cgroup_force;
-	uint32_t uid_base;
-	char *cpu_groups[CPU_SETSIZE];
-	size_t n_cpu_groups;
+	struct opflags op; /* exec, run, worker share them (opflags.c) */
 } arg_;
 
 static int usage_error(const char *fmt, const char *what)
@@ -140,31 +134,6 @@ static int add_collect(const char *a, void *t)
 	return push(arg_.collect, &arg_.n_collect, a);
 }
 
-/* --cpus 0,1 or 0-1,2-3: one group per slot, comma separated. */
-static int set_cpus(const char *a, void *t)
-{
-	char *copy = strdup(a), *save = NULL; /* lives as long as the process */
-	if (!copy)
-		return -ENOMEM;
-	for (char *g = strtok_r(copy, ",", &save); g; g = strtok_r(NULL, ",", &save)) {
-		if (arg_.n_cpu_groups >= ARRAY_SIZE(arg_.cpu_groups))
-			return usage_error("--cpus: too many groups in '%s'", a);
-		arg_.cpu_groups[arg_.n_cpu_groups++] = g;
-	}
-	return arg_.n_cpu_groups ? 0 : usage_error("--cpus: no CPU in '%s'", a);
-}
-
-static int add_allowed(const char *a, void *t)
-{
-	if (arg_.n_allowed >= ARRAY_SIZE(arg_.allowed))
-		return usage_error("too many --allow-rootfs at '%s'", a);
-	char *canon = realpath(a, NULL);
-	if (!canon)
-		return usage_error("--allow-rootfs: '%s' does not exist", a);
-	arg_.allowed[arg_.n_allowed++] = canon; /* lives as long as the process */
-	return 0;
-}
-
 static int add_file(const char *a, void *t)
 {
 	const char *colon = strrchr(a, ':');
@@ -243,25 +212,9 @@ static const struct flag job_flags[] = {
 	{"--json", 0, set_true, &arg_.json, "       (run) print the verdict as JSON"},
 };
 
-#define C(field) (&arg_.ceilings.field)
+/* exec's own; the operator flags come after it (opflags.c). */
 static const struct flag exec_flags[] = {
 	{"--stream", 0, set_true, &arg_.stream, "         delimited Jobs in, Verdicts out"},
-	{"--parallel", 1, set_u32, &arg_.parallel, "N     jobs at once (--stream)"},
-	{"--cpus", 1, set_cpus, NULL, "LIST   pin slot i to group i (0,1 or 0-1,2-3)"},
-	{"--uid-base", 1, set_u32, &arg_.uid_base,
-	 "N  (root) host uids N.. N+2*parallel-1 for the boxes (60000)"},
-	{"--allow-rootfs", 1, add_allowed, NULL, "DIR Jobs may name DIR as rootfs"},
-	{"--cgroup-parent", 1, set_string, &arg_.cgroup_parent, "P job cgroups go under P"},
-	{"--cgroup", 1, set_string, &arg_.cgroup_force, "v2|v1|none force a backend"},
-	{"--max-time", 1, set_seconds, C(cpu_time_ms), "S     ceiling for limits.cpu_time_ms"},
-	{"--max-wall-time", 1, set_seconds, C(wall_time_ms), "S ceiling for wall time"},
-	{"--max-memory", 1, set_size, C(memory_bytes), "SIZE ceiling for memory"},
-	{"--max-processes", 1, set_u32, C(processes), "N ceiling for processes"},
-	{"--max-output", 1, set_size, C(output_bytes), "SIZE ceiling for output"},
-	{"--max-file-size", 1, set_size, C(file_size_bytes), "SIZE ceiling for file size"},
-	{"--max-stack", 1, set_size, C(stack_bytes), "SIZE ceiling for stack"},
-	{"--max-open-files", 1, set_u32, C(open_files), "N ceiling for open files"},
-	{"--max-box-size", 1, set_size, C(box_bytes), "SIZE ceiling for box size"},
 };
 
 static const struct flag *find_flag(const struct flag *t, size_t n, const char *name)
@@ -272,10 +225,39 @@ static const struct flag *find_flag(const struct flag *t, size_t n, const char *
 	return NULL;
 }
 
-/* Parse argv[*i..] against up to two tables, stopping at "--" or the first
- * non-flag. Accepts "--flag value" and "--flag=value". */
-static int parse_flags(int argc, char **argv, int *i, const struct flag *t1, size_t n1,
-		       const struct flag *t2, size_t n2)
+/* What one command accepts: up to two tables of its own and, for the
+ * commands that run jobs, the operator flags. */
+struct flagset {
+	const struct flag *t1, *t2;
+	size_t n1, n2;
+	bool op;
+};
+
+/* A flag found by name: the command's own (f) or an operator flag (op). */
+struct found {
+	const struct flag *f;
+	const struct opflag *op;
+};
+
+static struct found lookup(const struct flagset *s, const char *name)
+{
+	const struct flag *f = find_flag(s->t1, s->n1, name);
+	if (!f)
+		f = find_flag(s->t2, s->n2, name);
+	return (struct found){f, !f && s->op ? opflags_find(name, strlen(name)) : NULL};
+}
+
+static int apply_flag(struct found x, const char *val)
+{
+	if (x.f)
+		return x.f->fn(val, x.f->target);
+	struct jb_err err = {0};
+	return opflags_set(&arg_.op, x.op, val, &err) < 0 ? usage_error("%s", err.msg) : 0;
+}
+
+/* Parse argv[*i..] against the command's flags, stopping at "--" or the
+ * first non-flag. Accepts "--flag value" and "--flag=value". */
+static int parse_flags(int argc, char **argv, int *i, const struct flagset *s)
 {
 	for (; *i < argc; (*i)++) {
 		char *a = argv[*i];
@@ -288,30 +270,34 @@ static int parse_flags(int argc, char **argv, int *i, const struct flag *t1, siz
 		char name[64];
 		const char *eq = strchr(a, '=');
 		snprintf(name, sizeof(name), "%.*s", (int) (eq ? eq - a : (long) strlen(a)), a);
-		const struct flag *f = find_flag(t1, n1, name);
-		if (!f && t2)
-			f = find_flag(t2, n2, name);
-		if (!f)
+		struct found x = lookup(s, name);
+		if (!x.f && !x.op)
 			return usage_error("unknown flag '%s'", a);
+		bool has_arg = x.f ? x.f->has_arg : x.op->has_arg;
 		const char *val = eq ? eq + 1 : NULL;
-		if (f->has_arg && !val) {
+		if (has_arg && !val) {
 			if (*i + 1 >= argc)
 				return usage_error("flag '%s' needs a value", a);
 			val = argv[++*i];
-		} else if (!f->has_arg && val) {
+		} else if (!has_arg && val) {
 			return usage_error("flag '%s' takes no value", name);
 		}
-		int r = f->fn(val, f->target);
+		int r = apply_flag(x, val);
 		if (r < 0)
 			return r;
 	}
 	return 0;
 }
 
-static void print_flags(const struct flag *t, size_t n)
+static void print_flags(const struct flagset *s)
 {
-	for (size_t i = 0; i < n; i++)
-		fprintf(stdout, "  %s %s\n", t[i].name, t[i].help);
+	for (size_t i = 0; i < s->n1; i++)
+		fprintf(stdout, "  %s %s\n", s->t1[i].name, s->t1[i].help);
+	for (size_t i = 0; i < s->n2; i++)
+		fprintf(stdout, "  %s %s\n", s->t2[i].name, s->t2[i].help);
+	const struct opflag *f;
+	for (size_t i = 0; s->op && (f = opflags_at(i)); i++)
+		fprintf(stdout, "  %s %s\n", f->name, f->help);
 }
 
 /* The Job the flags describe, packed (run and job). PROG and ARGS start at
@@ -364,18 +350,12 @@ static void init_args(void)
 {
 	judgebox__job__init(&arg_.job);
 	judgebox__limits__init(&arg_.limits);
-	lim_ceilings_default(&arg_.ceilings);
-	arg_.parallel = 1;
-	arg_.uid_base = 60000;
+	opflags_init(&arg_.op);
 }
 
 static int open_cgroups(struct cg_root **ret)
 {
-	struct cg_options o = {.fs_root = "/sys/fs/cgroup",
-			       .self_cgroup = "/proc/self/cgroup",
-			       .mounts = "/proc/self/mountinfo",
-			       .parent = arg_.cgroup_parent,
-			       .force = arg_.cgroup_force};
+	struct cg_options o = opflags_cg_options(&arg_.op);
 	struct jb_err err = {0};
 	if (cg_root_open(&o, ret, &err) < 0) {
 		fprintf(stderr, "judgebox: cgroups: %s\n", err.msg);
@@ -386,15 +366,8 @@ static int open_cgroups(struct cg_root **ret)
 
 static int make_sup(struct cg_root *cg, struct sup **ret)
 {
-	struct sup_config c = {.job = {.ceilings = arg_.ceilings,
-				       .allowed_rootfs = arg_.allowed,
-				       .n_allowed_rootfs = arg_.n_allowed},
-			       .cg_root = cg,
-			       .parallel = arg_.parallel,
-			       .read_ahead = arg_.stream && arg_.parallel > 1,
-			       .host_uid_base = arg_.uid_base,
-			       .cpu_groups = (const char *const *) arg_.cpu_groups,
-			       .n_cpu_groups = arg_.n_cpu_groups};
+	struct sup_config c = opflags_sup_config(&arg_.op, cg);
+	c.read_ahead = arg_.stream && c.parallel > 1; /* supervisor.h: not with 1 */
 	struct jb_err err = {0};
 	if (sup_new(&c, ret, &err) < 0) {
 		fprintf(stderr, "judgebox: %s\n", err.msg);
@@ -450,17 +423,33 @@ static void print_summary(const Judgebox__Verdict *v)
 		fprintf(stderr, "judgebox: %s\n", v->message);
 }
 
+/* `run --rootfs DIR` is the operator's own choice: allowed. */
+static int allow_own_rootfs(void)
+{
+	struct jb_err err = {0};
+	const char *dir = arg_.job.rootfs;
+	if (dir && dir[0] && opflags_allow_rootfs(&arg_.op, dir, &err) < 0)
+		return usage_error("%s", err.msg);
+	return 0;
+}
+
+static const struct flagset run_set = {job_flags, exec_flags, ARRAY_SIZE(job_flags),
+				       ARRAY_SIZE(exec_flags), true};
+static const struct flagset exec_set = {exec_flags, NULL, ARRAY_SIZE(exec_flags), 0, true};
+/* job makes a Job, it runs none: no operator flags. Its help leaves out
+ * --json, which it accepts and ignores. */
+static const struct flagset job_set = {job_flags, NULL, ARRAY_SIZE(job_flags), 0, false};
+static const struct flagset job_help = {job_flags, NULL, ARRAY_SIZE(job_flags) - 1, 0, false};
+
 static int cmd_run(int argc, char **argv, int i)
 {
-	int r = parse_flags(argc, argv, &i, job_flags, ARRAY_SIZE(job_flags), exec_flags,
-			    ARRAY_SIZE(exec_flags));
+	int r = parse_flags(argc, argv, &i, &run_set);
 	uint8_t *buf = NULL;
 	size_t len = 0;
 	if (r >= 0)
 		r = pack_job(argc, argv, i, &buf, &len);
-	/* `run --rootfs DIR` is the operator's own choice: allowed. */
-	if (r >= 0 && arg_.job.rootfs && arg_.job.rootfs[0])
-		r = add_allowed(arg_.job.rootfs, NULL);
+	if (r >= 0)
+		r = allow_own_rootfs();
 	struct cg_root *cg = NULL;
 	struct sup *s = NULL;
 	if (r >= 0)
@@ -470,7 +459,7 @@ static int cmd_run(int argc, char **argv, int i)
 		free_job_args();
 		return 2;
 	}
-	struct job_config cfg = {arg_.ceilings, arg_.allowed, arg_.n_allowed};
+	struct job_config cfg = opflags_job_config(&arg_.op);
 	Judgebox__Verdict *v = run_packed(s, buf, len, &cfg);
 	free(buf);
 	free_job_args();
@@ -492,7 +481,7 @@ static int cmd_run(int argc, char **argv, int i)
 
 static int cmd_job(int argc, char **argv, int i)
 {
-	int r = parse_flags(argc, argv, &i, job_flags, ARRAY_SIZE(job_flags), NULL, 0);
+	int r = parse_flags(argc, argv, &i, &job_set);
 	uint8_t *buf = NULL;
 	size_t len = 0;
 	if (r >= 0)
@@ -535,7 +524,7 @@ static int slurp(int fd, uint8_t **ret, size_t *ret_len)
 
 static int cmd_exec(int argc, char **argv, int i)
 {
-	int r = parse_flags(argc, argv, &i, exec_flags, ARRAY_SIZE(exec_flags), NULL, 0);
+	int r = parse_flags(argc, argv, &i, &exec_set);
 	if (r >= 0 && i < argc)
 		r = usage_error("unexpected argument '%s'", argv[i]);
 	struct cg_root *cg = NULL;
@@ -554,7 +543,7 @@ static int cmd_exec(int argc, char **argv, int i)
 	} else {
 		uint8_t *buf = NULL;
 		size_t len = 0;
-		struct job_config cfg = {arg_.ceilings, arg_.allowed, arg_.n_allowed};
+		struct job_config cfg = opflags_job_config(&arg_.op);
 		Judgebox__Verdict *v =
 			slurp(0, &buf, &len) < 0
 				? sup_verdict_error(JUDGEBOX__STATUS__INVALID_JOB, "", 0,
@@ -604,7 +593,8 @@ static int cmd_show(int argc, char **argv, int i)
 {
 	static const struct flag t[] = {
 		{"--stream", 0, set_true, &arg_.stream, "delimited Verdicts on stdin"}};
-	if (parse_flags(argc, argv, &i, t, 1, NULL, 0) < 0)
+	static const struct flagset show_set = {t, NULL, 1, 0, false};
+	if (parse_flags(argc, argv, &i, &show_set) < 0)
 		return 2;
 	uint8_t *buf = NULL;
 	size_t len = 0;
@@ -658,13 +648,14 @@ static int cmd_policy(int argc, char **argv, int i)
 }
 
 static const struct flag info_flags[] = {
-	{"--cgroup-parent", 1, set_string, &arg_.cgroup_parent, "P job cgroups go under P"},
-	{"--cgroup", 1, set_string, &arg_.cgroup_force, "v2|v1|none force a backend"},
+	{"--cgroup-parent", 1, set_string, &arg_.op.cgroup_parent, "P job cgroups go under P"},
+	{"--cgroup", 1, set_string, &arg_.op.cgroup_force, "v2|v1|none force a backend"},
 };
+static const struct flagset info_set = {info_flags, NULL, ARRAY_SIZE(info_flags), 0, false};
 
 static int cmd_info(int argc, char **argv, int i)
 {
-	if (parse_flags(argc, argv, &i, info_flags, ARRAY_SIZE(info_flags), NULL, 0) < 0)
+	if (parse_flags(argc, argv, &i, &info_set) < 0)
 		return 2;
 	struct cg_root *cg = NULL;
 	if (open_cgroups(&cg) < 0)
@@ -708,23 +699,17 @@ static int no_redis(int argc, char **argv, int i)
 struct command {
 	const char *name;
 	int (*fn)(int argc, char **argv, int i);
-	const struct flag *flags, *flags2;
-	size_t n, n2;
+	const struct flagset *flags; /* for --help; NULL: none or its own */
 };
 
 static const struct command commands[] = {
-	{"exec", cmd_exec, exec_flags, NULL, ARRAY_SIZE(exec_flags), 0},
-	{"run", cmd_run, job_flags, exec_flags, ARRAY_SIZE(job_flags), ARRAY_SIZE(exec_flags)},
-	{"job", cmd_job, job_flags, NULL, ARRAY_SIZE(job_flags) - 1 /* not --json */, 0},
-	{"show", cmd_show, NULL, NULL, 0, 0},
-	{"policy", cmd_policy, NULL, NULL, 0, 0},
-	{"info", cmd_info, info_flags, NULL, ARRAY_SIZE(info_flags), 0},
+	{"exec", cmd_exec, &exec_set},	     {"run", cmd_run, &run_set},
+	{"job", cmd_job, &job_help},	     {"show", cmd_show, NULL},
+	{"policy", cmd_policy, NULL},	     {"info", cmd_info, &info_set},
 #ifdef JB_HAVE_REDIS
-	{"worker", redis_worker_main, NULL, NULL, 0, 0},
-	{"submit", redis_submit_main, NULL, NULL, 0, 0},
+	{"worker", redis_worker_main, NULL}, {"submit", redis_submit_main, NULL},
 #else
-	{"worker", no_redis, NULL, NULL, 0, 0},
-	{"submit", no_redis, NULL, NULL, 0, 0},
+	{"worker", no_redis, NULL},    {"submit", no_redis, NULL},
 #endif
 };
 
@@ -733,9 +718,7 @@ static int command_help(const struct command *c)
 	fputs(usage_text, stdout);
 	printf("\nflags of '%s':\n", c->name);
 	if (c->flags)
-		print_flags(c->flags, c->n);
-	if (c->flags2)
-		print_flags(c->flags2, c->n2);
+		print_flags(c->flags);
 	if (!strcmp(c->name, "show"))
 		printf("  --stream  delimited Verdicts on stdin\n");
 	printf("\nSIZE: bytes, or with K, M, G, T (powers of 1024); S: seconds (0.5, 250ms)\n");
@@ -759,7 +742,9 @@ int cli_main(int argc, char **argv)
 		bool own_help = !strcmp(c->name, "worker") || !strcmp(c->name, "submit");
 		if (argc > 2 && (!strcmp(argv[2], "--help") || !strcmp(argv[2], "-h")) && !own_help)
 			return command_help(c);
-		return c->fn(argc, argv, 2);
+		int rc = c->fn(argc, argv, 2);
+		opflags_free(&arg_.op);
+		return rc;
 	}
 	fprintf(stderr, "judgebox: unknown command '%s'\n%s", argv[1], usage_text);
 	return 2;

@@ -26,6 +26,7 @@
 #include "cgroup.h"
 #include "job.h"
 #include "lim.h"
+#include "opflags.h"
 #include "redis-conn.h"
 #include "redis.h"
 #include "seccomp.h"
@@ -42,11 +43,8 @@ enum { TOKEN_SIGNAL = 0, TOKEN_CMD = 1, TOKEN_READ = 2 };
 
 static struct {
 	const char *url, *stream, *group, *consumer;
-	uint32_t parallel, claim_after_ms, max_attempts;
-	char *allowed[64];
-	size_t n_allowed;
-	struct lim ceilings;
-	const char *cgroup_parent, *cgroup_force;
+	uint32_t claim_after_ms, max_attempts;
+	struct opflags op; /* exec's operator flags: ceilings, slots, ... */
 } arg_w;
 
 enum went_state {
@@ -170,7 +168,7 @@ static bool outbox_full(const struct worker *w)
 	unsigned n = 0;
 	for (const struct went *e = w->head; e; e = e->next)
 		n += e->state >= WE_XADD && e->state <= WE_XACK_SENT;
-	return n >= 4 * arg_w.parallel + 16;
+	return n >= 4 * arg_w.op.parallel + 16;
 }
 
 /* A new entry at the tail (list order = arrival order, for fairness). */
@@ -834,7 +832,7 @@ static int run_worker(struct sup *s)
 		return err.kind == JB_ERR_INVALID ? 2 : 1;
 	}
 	fprintf(stderr, "judgebox: worker '%s': stream '%s', group '%s', %s, %u slot(s)\n",
-		arg_w.consumer, arg_w.stream, arg_w.group, w.url_desc, arg_w.parallel);
+		arg_w.consumer, arg_w.stream, arg_w.group, w.url_desc, arg_w.op.parallel);
 	r = worker_loop(&w);
 	if (r < 0)
 		fprintf(stderr,
@@ -848,53 +846,35 @@ static int run_worker(struct sup *s)
 	return r < 0 ? 1 : 0;
 }
 
-static int add_allowed(const char *a, void *t)
-{
-	if (arg_w.n_allowed >= ARRAY_SIZE(arg_w.allowed))
-		return -E2BIG;
-	char *canon = realpath(a, NULL);
-	if (!canon)
-		return -errno;
-	arg_w.allowed[arg_w.n_allowed++] = canon;
-	return 0;
-}
-
-#define C(field) (&arg_w.ceilings.field)
+/* The worker's own; exec's operator flags follow (redis_flags_parse_op). */
 static const struct redis_flag worker_flags[] = {
 	{"--redis", 1, redis_flag_string, &arg_w.url, "URL  the server (redis://127.0.0.1:6379)"},
 	{"--jobs", 1, redis_flag_string, &arg_w.stream, "STREAM  the jobs stream (required)"},
 	{"--group", 1, redis_flag_string, &arg_w.group, "GROUP  the consumer group (judgebox)"},
 	{"--consumer", 1, redis_flag_string, &arg_w.consumer, "NAME  this worker (HOST-PID)"},
-	{"--parallel", 1, redis_flag_positive, &arg_w.parallel, "N  jobs at once (1)"},
 	{"--claim-after", 1, redis_flag_positive, &arg_w.claim_after_ms,
 	 "MS  take over entries idle this long (30000)"},
 	{"--max-attempts", 1, redis_flag_positive, &arg_w.max_attempts,
 	 "N  give up on an entry delivered N times without a verdict (3)"},
-	{"--allow-rootfs", 1, add_allowed, NULL, "DIR  Jobs may name DIR as rootfs"},
-	{"--cgroup-parent", 1, redis_flag_string, &arg_w.cgroup_parent, "P  job cgroups under P"},
-	{"--cgroup", 1, redis_flag_string, &arg_w.cgroup_force, "v2|v1|none  force a backend"},
-	{"--max-time", 1, redis_flag_seconds, C(cpu_time_ms), "S  ceiling for cpu time"},
-	{"--max-wall-time", 1, redis_flag_seconds, C(wall_time_ms), "S  ceiling for wall time"},
-	{"--max-memory", 1, redis_flag_size, C(memory_bytes), "SIZE  ceiling for memory"},
-	{"--max-processes", 1, redis_flag_uint, C(processes), "N  ceiling for processes"},
-	{"--max-output", 1, redis_flag_size, C(output_bytes), "SIZE  ceiling for output"},
-	{"--max-file-size", 1, redis_flag_size, C(file_size_bytes), "SIZE  ceiling for file size"},
-	{"--max-stack", 1, redis_flag_size, C(stack_bytes), "SIZE  ceiling for stack"},
-	{"--max-open-files", 1, redis_flag_uint, C(open_files), "N  ceiling for open files"},
-	{"--max-box-size", 1, redis_flag_size, C(box_bytes), "SIZE  ceiling for box size"},
 };
 
 static int parse_worker_flags(int argc, char **argv, int i, char *host_pid, size_t n)
 {
 	arg_w.url = "redis://127.0.0.1:6379";
 	arg_w.group = "judgebox";
-	arg_w.parallel = 1;
 	arg_w.claim_after_ms = 30000;
 	arg_w.max_attempts = 3;
-	lim_ceilings_default(&arg_w.ceilings);
-	int r = redis_flags_parse("worker", argc, argv, i, worker_flags, ARRAY_SIZE(worker_flags));
+	opflags_init(&arg_w.op);
+	int r = redis_flags_parse_op("worker", argc, argv, i, worker_flags,
+				     ARRAY_SIZE(worker_flags), &arg_w.op);
 	if (r != 0)
 		return r;
+	/* exec takes 0 as 1; the worker always refused it, and still does. */
+	if (arg_w.op.parallel == 0) {
+		fprintf(stderr, "judgebox: worker: --parallel: bad value '0'\n"
+				"(see judgebox worker --help)\n");
+		return -EINVAL;
+	}
 	if (!arg_w.stream) {
 		fprintf(stderr, "judgebox: worker: --jobs STREAM is required\n");
 		return -EINVAL;
@@ -908,26 +888,22 @@ static int parse_worker_flags(int argc, char **argv, int i, char *host_pid, size
 	return 0;
 }
 
+/* The supervisor the operator flags describe, as exec makes it. Returns the
+ * exit status on failure: 2 when the flags asked for the impossible (CPU
+ * groups that overlap, too few for --parallel, a backend that is no
+ * backend), as exec does; 1 when the host failed us. */
 static int open_sup(struct cg_root **ret_cg, struct sup **ret)
 {
-	struct cg_options o = {.fs_root = "/sys/fs/cgroup",
-			       .self_cgroup = "/proc/self/cgroup",
-			       .mounts = "/proc/self/mountinfo",
-			       .parent = arg_w.cgroup_parent,
-			       .force = arg_w.cgroup_force};
+	struct cg_options o = opflags_cg_options(&arg_w.op);
 	struct jb_err err = {0};
 	int r = cg_root_open(&o, ret_cg, &err);
-	struct sup_config c = {.job = {.ceilings = arg_w.ceilings,
-				       .allowed_rootfs = (const char *const *) arg_w.allowed,
-				       .n_allowed_rootfs = arg_w.n_allowed},
-			       .cg_root = *ret_cg,
-			       .parallel = arg_w.parallel,
-			       .host_uid_base = 60000};
+	struct sup_config c = opflags_sup_config(&arg_w.op, *ret_cg);
 	if (r >= 0)
 		r = sup_new(&c, ret, &err);
-	if (r < 0)
-		fprintf(stderr, "judgebox: worker: %s\n", err.msg);
-	return r;
+	if (r >= 0)
+		return 0;
+	fprintf(stderr, "judgebox: worker: %s\n", err.msg);
+	return err.kind == JB_ERR_INVALID ? 2 : 1;
 }
 
 int redis_worker_main(int argc, char **argv, int i)
@@ -936,15 +912,13 @@ int redis_worker_main(int argc, char **argv, int i)
 	struct cg_root *cg = NULL;
 	struct sup *s = NULL;
 	int rc = parse_worker_flags(argc, argv, i, host_pid, sizeof(host_pid));
-	if (rc == 0)
-		rc = open_sup(&cg, &s) < 0 ? 1 : run_worker(s);
-	else
+	if (rc != 0)
 		rc = rc > 0 ? 0 : 2; /* --help, usage */
+	else if ((rc = open_sup(&cg, &s)) == 0)
+		rc = run_worker(s);
 	sup_free(s);
 	sc_cache_clear();
 	cg_root_free(cg);
-	for (size_t k = 0; k < arg_w.n_allowed; k++)
-		free(arg_w.allowed[k]);
-	arg_w.n_allowed = 0;
+	opflags_free(&arg_w.op);
 	return rc;
 }

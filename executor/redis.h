@@ -28,10 +28,15 @@ struct redis_flag {
 int redis_flags_parse(const char *cmd, int argc, char **argv, int i, const struct redis_flag *t,
 		      size_t n);
 
-/* Flag handlers: a string, an unsigned (uint32_t, > 0), seconds (uint64_t ms),
- * a size (uint64_t bytes), a count as unsigned (uint32_t, 0 allowed). */
+/* The same, with the operator flags of exec (opflags.h) after the table's
+ * own, applied to op; NULL: none. */
+struct opflags;
+int redis_flags_parse_op(const char *cmd, int argc, char **argv, int i, const struct redis_flag *t,
+			 size_t n, struct opflags *op);
+
+/* Flag handlers: a string, an unsigned (uint32_t, > 0), a count as unsigned
+ * (uint32_t, 0 allowed), seconds (uint64_t ms). */
 int redis_flag_string(const char *value, void *target);
 int redis_flag_positive(const char *value, void *target);
 int redis_flag_uint(const char *value, void *target);
 int redis_flag_seconds(const char *value, void *target);
-int redis_flag_size(const char *value, void *target);
