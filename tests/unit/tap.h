@@ -3,6 +3,7 @@
  * that main can print the plan and choose the exit code (0 pass, 1 fail). */
 #include <stdarg.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 
 static int t_n, t_failed;
@@ -19,4 +20,14 @@ static bool ok(bool pass, const char *fmt, ...)
 	if (!pass)
 		t_failed++;
 	return pass;
+}
+
+/* xorshift64: reproducible random numbers, one state per test file. */
+static uint64_t t_xorshift(uint64_t *state) __attribute__((unused));
+static uint64_t t_xorshift(uint64_t *state)
+{
+	*state ^= *state << 13;
+	*state ^= *state >> 7;
+	*state ^= *state << 17;
+	return *state;
 }

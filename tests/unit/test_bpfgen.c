@@ -31,10 +31,7 @@
 static uint64_t rnd_state = 0x9e3779b97f4a7c15ULL;
 static uint64_t rnd(void)
 {
-	rnd_state ^= rnd_state << 13;
-	rnd_state ^= rnd_state >> 7;
-	rnd_state ^= rnd_state << 17;
-	return rnd_state;
+	return t_xorshift(&rnd_state);
 }
 
 /* ---- a strict cBPF interpreter: only what bpfgen may emit ---------------- */

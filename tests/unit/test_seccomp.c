@@ -132,10 +132,7 @@ static uint32_t bpf_run(const struct sock_fprog *prog, const struct seccomp_data
 static uint64_t rnd_state = 88172645463325252ULL;
 static uint64_t rnd(void)
 {
-	rnd_state ^= rnd_state << 13;
-	rnd_state ^= rnd_state >> 7;
-	rnd_state ^= rnd_state << 17;
-	return rnd_state;
+	return t_xorshift(&rnd_state);
 }
 
 /* Interesting argument values: flags, families, ioctls, and random ones. */
