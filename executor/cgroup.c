@@ -523,7 +523,24 @@ int cg_reuse(struct cg *cg, struct jb_err *err)
 		if (cg_file_read(cg->path[i], "cgroup.procs", one, sizeof(one)) != 0)
 			return jb_fail(err, EBUSY, "reuse cgroup '%s': tasks remain", cg->path[i]);
 	}
+	if (cg->cpu_fd[0] < 0) { /* parked: cg_park closed them */
+		int r = cg->root->ops->open_cpu(cg, err);
+		if (r < 0)
+			return r;
+	}
 	return cg->root->ops->reset(cg, err);
+}
+
+void cg_park(struct cg *cg)
+{
+	for (size_t i = 0; i < CG_CPU_FDS; i++) {
+		closep(&cg->cpu_fd[i]); /* closep leaves the number: forget it */
+		cg->cpu_fd[i] = -1;
+	}
+	for (size_t i = 0; i < CG_HIER_MAX; i++) {
+		closep(&cg->self_fd[i]);
+		cg->self_fd[i] = -1;
+	}
 }
 
 int cg_kill_all(struct cg *cg, struct jb_err *err)

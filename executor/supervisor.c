@@ -108,9 +108,11 @@ struct dying {
 	unsigned run;
 };
 
-/* Emptied cgroups kept per run: two, since the last job's init is often
- * still dying when the next job of its run starts. */
-#define SPARES 2
+/* Emptied cgroups kept per run. One is enough: a new job takes a run whose
+ * last init is dead when it can (free_run), and 2000 trivial jobs at
+ * --parallel 2 make no cgroup beyond the first per run with one or with
+ * two. */
+#define SPARES 1
 
 /* The runs: a pair (program, interactor) per slot, and one more for the job
  * read ahead while every slot is busy. That job's sandbox is set up beside
@@ -1146,8 +1148,10 @@ static void keep_spare(struct sup *s, unsigned run, struct cg *cg)
 {
 	struct cg **spare = &s->spare[(size_t) run * SPARES];
 	for (size_t k = 0; k < SPARES && cg; k++)
-		if (!spare[k])
+		if (!spare[k]) {
+			cg_park(cg);
 			spare[k] = TAKE_PTR(cg); /* cg_reuse checks it is empty */
+		}
 	cg_destroy(cg);
 }
 

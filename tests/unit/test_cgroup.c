@@ -895,6 +895,34 @@ static void check_root_free(struct cg_root *root, char *desc)
 	ok(had && gone, "real: cg_root_free removed the %zu judgebox-<pid> bases", n);
 }
 
+/* A spare cgroup holds no descriptors (cg_park) and gets working ones back
+ * on reuse; none of what it closed may be closed again later, whatever
+ * number another descriptor has taken meanwhile. */
+static void real_park_reuse(struct cg_root *root)
+{
+	struct jb_err err = {0};
+	struct cg *cg = NULL;
+	ok(cg_create(root, "park", &cg, &err) == 0, "real: cg_create for parking (%s)", err.msg);
+	if (!cg)
+		return;
+	int fds[8];
+	size_t n = cg_cpu_fds(cg, fds, 8);
+	int status = run_in(cg, "mem");
+	ok(status == 0 && n > 0, "real: a job ran in it (status %d, %zu CPU fds)", status, n);
+	cg_park(cg);
+	ok(cg_cpu_fds(cg, fds, 8) == 0, "real: a parked cgroup keeps no CPU descriptors");
+	int other = open("/dev/null", O_RDONLY | O_CLOEXEC); /* likely one of the old numbers */
+	ok(cg_reuse(cg, &err) == 0, "real: cg_reuse of a parked cgroup (%s)", err.msg);
+	struct cg_stats st;
+	ok(cg_read_stats(cg, &st, &err) == 0 && st.cpu.usage_us < 10000,
+	   "real: after reuse the CPU counter reads again, from 0 (%llu us; %s)",
+	   (unsigned long long) st.cpu.usage_us, err.msg);
+	cg_park(cg);
+	destroy_checked(cg, "the parked job");
+	ok(fcntl(other, F_GETFD) >= 0, "real: parking and destroying closed no one else's fd");
+	close(other);
+}
+
 static void test_real(void)
 {
 	if (geteuid() != 0) {
@@ -920,6 +948,7 @@ static void test_real(void)
 	real_mem_cpu(root);
 	real_oom(root);
 	real_pids(root);
+	real_park_reuse(root);
 	check_root_free(root, desc);
 }
 
