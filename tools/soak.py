@@ -107,23 +107,8 @@ def rss_kib(pid):
     return -1
 
 
-def cgroup_dirs():
-    found, root = set(), "/sys/fs/cgroup"
-    for top, dirs, _ in os.walk(root):
-        depth = top[len(root):].count("/")
-        keep = []
-        for d in dirs:
-            if d.startswith("judgebox-"):
-                found.add(os.path.join(top, d))
-            elif depth < 5:
-                keep.append(d)
-        dirs[:] = keep
-    return found
-
-
-def mounts():
-    with open("/proc/self/mountinfo") as f:
-        return set(" ".join(l.split()[3:]) for l in f)
+cgroup_dirs = jbstream.cgroup_dirs
+mounts = jbstream.mounts
 
 
 def leftover_processes(jb):

@@ -268,3 +268,27 @@ def verdicts_json(jb_bin, stream, check=True):
     out = subprocess.run([jb_bin, "show", "--stream"], input=stream, stdout=subprocess.PIPE,
                          check=check).stdout
     return [json.loads(l) for l in out.decode().splitlines() if l.strip()]
+
+
+# ---------------------------------------------------------------- what a worker leaves
+
+
+def cgroup_dirs():
+    """judgebox-* directories under /sys/fs/cgroup (any depth up to 6)."""
+    found, root = set(), "/sys/fs/cgroup"
+    for top, dirs, _ in os.walk(root):
+        depth = top[len(root):].count("/")
+        keep = []
+        for d in dirs:
+            if d.startswith("judgebox-"):
+                found.add(os.path.join(top, d))
+            elif depth < 5:
+                keep.append(d)
+        dirs[:] = keep
+    return found
+
+
+def mounts():
+    """The mount table, one entry per mount, without the ids."""
+    with open("/proc/self/mountinfo") as f:
+        return set(" ".join(l.split()[3:]) for l in f)

@@ -185,25 +185,8 @@ def run_stream(frames, parallel=2, timeout=120, extra=()):
 
 # --- leaks ---------------------------------------------------------------------
 
-def cgroup_dirs():
-    """judgebox-* directories under /sys/fs/cgroup (any depth up to 6)."""
-    found = set()
-    root = "/sys/fs/cgroup"
-    for top, dirs, _ in os.walk(root):
-        depth = top[len(root):].count("/")
-        keep = []
-        for d in dirs:
-            if d.startswith("judgebox-"):
-                found.add(os.path.join(top, d))
-            elif depth < 5:
-                keep.append(d)
-        dirs[:] = keep
-    return found
-
-
-def mounts():
-    with open("/proc/self/mountinfo") as f:
-        return set(" ".join(l.split()[3:]) for l in f)
+cgroup_dirs = jbstream.cgroup_dirs
+mounts = jbstream.mounts
 
 
 def our_processes():
