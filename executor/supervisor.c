@@ -68,7 +68,7 @@ struct run {
 	bool parked;	    /* prepared and ready, waiting for a slot to be placed in */
 	bool self_attached; /* init moves itself into the cgroup (v1) */
 	bool xfsz;	    /* a task died of SIGXFSZ (process events) */
-	/* Interactive jobs: runs[2i] is the program, runs[2i+1] its interactor. */
+	/* Interactive jobs: two runs of one slot, each the other's peer. */
 	struct run *peer;
 	bool is_interactor;
 	uint64_t peer_end_us;	     /* the interactor ended: the program's grace starts */
