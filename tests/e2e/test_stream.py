@@ -632,11 +632,15 @@ def read_ahead_mixed(pids):
     # Interactive jobs read while the slots are busy wait for a free slot;
     # pinned slots report (and use) their own CPUs whichever job comes next.
     secret = os.path.join(jb.tmpdir(), "interactor.job")
-    with open(secret, "wb") as f:
-        f.write(jbstream.job_bytes(JB, ["--wall-time", "5", "--copy"],
-                                   [jb.payload("guess_interactor"), "4242", "25"]))
-    inter = jbstream.job_bytes(JB, ["--wall-time", "5", "--time", "2", "--interactor", secret,
-                                    "--copy"], [jb.payload("guess_solution"), "correct"])
+    try:
+        with open(secret, "wb") as f:
+            f.write(jbstream.job_bytes(JB, ["--wall-time", "5", "--copy"],
+                                       [jb.payload("guess_interactor"), "4242", "25"]))
+        inter = jbstream.job_bytes(JB, ["--wall-time", "5", "--time", "2", "--interactor",
+                                        secret, "--copy"],
+                                   [jb.payload("guess_solution"), "correct"])
+    finally:
+        jb.cleanup_tmp()  # the Job holds the interactor's bytes: the file can go
     cpus = job(["/bin/grep", "Cpus_allowed_list", "/proc/self/status"])
     frames = []
     for i in range(12):
