@@ -86,7 +86,7 @@ struct sup {
 	sup_sink_fn sink;
 	void *sink_opaque;
 	cpu_set_t *groups;   /* --cpus: parallel entries, or NULL */
-	struct cg **spare;   /* SPARES per run: emptied cgroups, for reuse */
+	struct cg **spare;   /* per run: its last emptied cgroup, for reuse */
 	struct dying *dying; /* inits past INIT_MSG_DONE, not yet dead */
 	size_t n_dying;
 	struct procev *procev;	   /* root only; NULL: SIGXFSZ seen in init's children only */
@@ -107,12 +107,6 @@ struct dying {
 	struct cg *cg;
 	unsigned run;
 };
-
-/* Emptied cgroups kept per run. One is enough: a new job takes a run whose
- * last init is dead when it can (free_run), and 2000 trivial jobs at
- * --parallel 2 make no cgroup beyond the first per run with one or with
- * two. */
-#define SPARES 1
 
 /* The runs: a pair (program, interactor) per slot, and one more for the job
  * read ahead while every slot is busy. That job's sandbox is set up beside
@@ -182,7 +176,7 @@ int sup_new(const struct sup_config *cfg, struct sup **ret, struct jb_err *err)
 	if (s->cfg.parallel == 0)
 		s->cfg.parallel = 1;
 	s->runs = calloc(NRUNS(s), sizeof(*s->runs));
-	s->spare = calloc(NRUNS(s) * SPARES, sizeof(*s->spare));
+	s->spare = calloc(NRUNS(s), sizeof(*s->spare));
 	s->epfd = epoll_create1(EPOLL_CLOEXEC);
 	s->tmpl_fd = -1;
 	long n = sysconf(_SC_NPROCESSORS_ONLN);
@@ -227,7 +221,7 @@ void sup_free(struct sup *s)
 		bury(s, &s->dying[i], true);
 	free(s->dying);
 	job_free(s->held);
-	for (unsigned i = 0; s->spare && i < NRUNS(s) * SPARES; i++)
+	for (unsigned i = 0; s->spare && i < NRUNS(s); i++)
 		cg_destroy(s->spare[i]);
 	free(s->spare);
 	free(s->groups);
@@ -385,17 +379,17 @@ static int prepare_cgroup(struct sup *s, struct run *r, struct jb_err *err)
 	if (cg_root_backend(s->cfg.cg_root) == CG_BACKEND_NONE)
 		return 0;
 	/* The run's last cgroup, emptied by its job's end, saves a mkdir and an
-	 * rmdir per hierarchy (0.4-0.5 ms) when it can be reset. */
-	struct cg **spare = &s->spare[(size_t) (r - s->runs) * SPARES];
+	 * rmdir per hierarchy (0.4-0.5 ms) when it can be reset. One per run is
+	 * enough: a new job takes a run whose last init is dead when it can
+	 * (free_run), and 2000 trivial jobs at --parallel 2 made no cgroup
+	 * beyond the first of each run, as with two spares per run. */
+	struct cg **spare = &s->spare[r - s->runs];
+	struct jb_err ignored = {0};
 	int rc = 0;
-	for (size_t k = 0; k < SPARES && !r->cg; k++) {
-		struct jb_err ignored = {0};
-		if (spare[k] && cg_reuse(spare[k], &ignored) >= 0)
-			r->cg = TAKE_PTR(spare[k]);
-		else
-			cg_destroy(TAKE_PTR(spare[k]));
-	}
-	if (!r->cg) {
+	if (*spare && cg_reuse(*spare, &ignored) >= 0) {
+		r->cg = TAKE_PTR(*spare);
+	} else {
+		cg_destroy(TAKE_PTR(*spare));
 		char name[64];
 		snprintf(name, sizeof(name), "job%llu", (unsigned long long) ++s->counter);
 		rc = cg_create(s->cfg.cg_root, name, &r->cg, err);
@@ -1143,15 +1137,13 @@ static void pair_finished(struct sup *s, struct run *r, struct run *peer, bool i
 	deliver(s, main);
 }
 
-/* Keep cg for the run's next jobs, or remove it when it has enough. */
+/* Keep cg for the run's next job, or remove it when the run has one. */
 static void keep_spare(struct sup *s, unsigned run, struct cg *cg)
 {
-	struct cg **spare = &s->spare[(size_t) run * SPARES];
-	for (size_t k = 0; k < SPARES && cg; k++)
-		if (!spare[k]) {
-			cg_park(cg);
-			spare[k] = TAKE_PTR(cg); /* cg_reuse checks it is empty */
-		}
+	if (cg && !s->spare[run]) {
+		cg_park(cg);
+		s->spare[run] = TAKE_PTR(cg); /* cg_reuse checks it is empty */
+	}
 	cg_destroy(cg);
 }
 
@@ -1336,8 +1328,16 @@ static bool slot_busy(const struct sup *s, unsigned slot)
 	return false;
 }
 
-/* The job read ahead: a run without a slot, or a held interactive job. */
-static struct run *prepared(struct sup *s)
+static unsigned busy_slots(const struct sup *s)
+{
+	unsigned n = 0;
+	for (unsigned i = 0; i < s->cfg.parallel; i++)
+		n += slot_busy(s, i);
+	return n;
+}
+
+/* The job read ahead: a run without a slot. */
+static struct run *prepared(const struct sup *s)
 {
 	for (unsigned i = 0; i < NRUNS(s); i++)
 		if (s->runs[i].state != RUN_FREE && !s->runs[i].placed)
@@ -1345,31 +1345,26 @@ static struct run *prepared(struct sup *s)
 	return NULL;
 }
 
-static bool has_prepared(struct sup *s)
+/* A job read ahead: set up in a run, or a held interactive job. */
+static bool has_prepared(const struct sup *s)
 {
 	return s->held || prepared(s);
 }
 
 /* Is there room for one job more than the slots can run? */
-static bool ahead_room(struct sup *s)
+static bool ahead_room(const struct sup *s)
 {
 	return s->cfg.read_ahead && !has_prepared(s);
 }
 
 unsigned sup_running(const struct sup *s)
 {
-	unsigned n = 0;
-	for (unsigned i = 0; i < s->cfg.parallel; i++)
-		n += slot_busy(s, i);
-	return n + has_prepared((struct sup *) s);
+	return busy_slots(s) + has_prepared(s);
 }
 
 unsigned sup_free_slots(const struct sup *s)
 {
-	unsigned busy = 0;
-	for (unsigned i = 0; i < s->cfg.parallel; i++)
-		busy += slot_busy(s, i);
-	return s->cfg.parallel - busy + ahead_room((struct sup *) s);
+	return s->cfg.parallel - busy_slots(s) + ahead_room(s);
 }
 
 /* Free slots take the job read ahead first. */
