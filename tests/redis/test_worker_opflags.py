@@ -50,8 +50,13 @@ try:
     s.workers.append(w)
     p = submit(s.redis.url(), [op.make_job("pin", op.AFFINITY), op.make_job("uid", op.SLEEP)])
     if os.geteuid() == 0:
-        eq("worker --uid-base 61000: the program's host uid", op.box_uid(w.proc.pid, "sleep"),
-           61000)
+        # The uid is --uid-base plus the box's run index (README: two runs
+        # per slot and one read ahead, so base..base+2N). The sleep job is
+        # the second: its run is 0 again only if the first box's init was
+        # already reaped, which is timing.
+        uid = op.box_uid(w.proc.pid, "sleep")
+        check("worker --uid-base 61000 --parallel 1: the program's host uid is in 61000..61002",
+              uid in (61000, 61001, 61002), "got %r" % (uid,))
     else:
         diag("not root: --uid-base is not used, skipping its check")
     vs = finish_submit(p)
