@@ -20,7 +20,7 @@ for p in busy mem getppid; do
 done
 if [ -z "${JB_BIN:-}" ]; then
 	cmake -S "$ROOT" -B "$OUT/judgebox" -DCMAKE_BUILD_TYPE=Release >/dev/null
-	cmake --build "$OUT/judgebox" -j"$(nproc)" --target judgebox >/dev/null
+	cmake --build "$OUT/judgebox" -j"$(nproc)" --target judgebox-bin >/dev/null
 	JB_BIN=$OUT/judgebox/judgebox
 fi
 exec python3 "$ROOT/bench/bench.py" "$OUT" "$JB_BIN"

@@ -17,9 +17,9 @@ static int fill(struct jb_err *err, int code, int kind, const char *fmt, va_list
 	if (n < 0)
 		n = 0;
 	if (code && kind == JB_ERR_INTERNAL && (size_t) n < sizeof(err->msg)) {
-		char buf[128];
-		const char *s = strerror_r(code, buf, sizeof(buf));
-		snprintf(err->msg + n, sizeof(err->msg) - n, ": %s", s);
+		/* strerror, not strerror_r: the GNU and the XSI (musl) ones differ,
+		 * and judgebox has no threads. */
+		snprintf(err->msg + n, sizeof(err->msg) - n, ": %s", strerror(code));
 	}
 	return -err->code;
 }
