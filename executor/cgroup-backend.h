@@ -16,7 +16,6 @@
 #include "cgroup.h"
 
 #define CG_HIER_MAX 4	/* v1: memory, pids, cpuacct and freezer when there is one */
-#define CG_CPU_FDS  3	/* v1: usage, usage_user, usage_sys; v2: cpu.stat only */
 #define CG_WHY_MAX  640 /* the reasons of both probes, for cg_root_describe */
 
 /* What a hierarchy is used for (several roles when co-mounted). */
@@ -41,7 +40,7 @@ struct cg_backend_ops {
 	/* Open cg->cpu_fd[] in the fresh job cgroup. */
 	int (*open_cpu)(struct cg *cg, struct jb_err *err);
 	/* pread and parse on the stack only: runs in a forked child. */
-	int (*read_cpu)(const struct cg *cg, struct cg_cpu *ret);
+	int (*read_cpu)(const int fds[CG_CPU_FDS], struct cg_cpu *ret);
 	int (*set_limits)(struct cg *cg, uint64_t memory_bytes, uint32_t pids_max,
 			  struct jb_err *err);
 	int (*read_stats)(const struct cg *cg, struct cg_stats *ret, struct jb_err *err);

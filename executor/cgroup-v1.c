@@ -163,13 +163,13 @@ static int v1_read_ns_as_us(int fd, uint64_t *ret)
 	return r;
 }
 
-static int v1_read_cpu(const struct cg *cg, struct cg_cpu *ret)
+static int v1_read_cpu(const int fds[CG_CPU_FDS], struct cg_cpu *ret)
 {
-	int r = v1_read_ns_as_us(cg->cpu_fd[0], &ret->usage_us);
+	int r = v1_read_ns_as_us(fds[0], &ret->usage_us);
 	if (r == 0)
-		r = v1_read_ns_as_us(cg->cpu_fd[1], &ret->user_us);
+		r = v1_read_ns_as_us(fds[1], &ret->user_us);
 	if (r == 0)
-		r = v1_read_ns_as_us(cg->cpu_fd[2], &ret->system_us);
+		r = v1_read_ns_as_us(fds[2], &ret->system_us);
 	return r;
 }
 
@@ -224,7 +224,7 @@ static int v1_read_stats(const struct cg *cg, struct cg_stats *ret, struct jb_er
 {
 	const char *mem = v1_path(cg, CG_ROLE_MEMORY);
 	const char *pids = v1_path(cg, CG_ROLE_PIDS);
-	int r = v1_read_cpu(cg, &ret->cpu);
+	int r = v1_read_cpu(cg->cpu_fd, &ret->cpu);
 	if (r < 0)
 		return jb_fail(err, -r, "read the cpuacct usage of '%s'",
 			       v1_path(cg, CG_ROLE_CPUACCT));

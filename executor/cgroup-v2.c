@@ -184,10 +184,10 @@ static int v2_open_cpu(struct cg *cg, struct jb_err *err)
 	return 0;
 }
 
-static int v2_read_cpu(const struct cg *cg, struct cg_cpu *ret)
+static int v2_read_cpu(const int fds[CG_CPU_FDS], struct cg_cpu *ret)
 {
 	char buf[1024];
-	ssize_t k = cg_pread_all(cg->cpu_fd[0], buf, sizeof(buf));
+	ssize_t k = cg_pread_all(fds[0], buf, sizeof(buf));
 	if (k < 0)
 		return (int) k;
 	int r = cg_keyed_u64(buf, "usage_usec", &ret->usage_us);
@@ -232,7 +232,7 @@ static int v2_read_peak(const char *dir, struct cg_stats *ret, struct jb_err *er
 static int v2_read_stats(const struct cg *cg, struct cg_stats *ret, struct jb_err *err)
 {
 	const char *dir = cg->path[0];
-	int r = v2_read_cpu(cg, &ret->cpu);
+	int r = v2_read_cpu(cg->cpu_fd, &ret->cpu);
 	if (r < 0)
 		return jb_fail(err, -r, "read '%s/cpu.stat'", dir);
 	r = v2_read_peak(dir, ret, err);

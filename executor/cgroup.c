@@ -400,28 +400,39 @@ static struct cg *cg_new(struct cg_root *root, const char *name)
 	return cg;
 }
 
-int cg_create(struct cg_root *root, const char *name, struct cg **ret, struct jb_err *err)
+int cg_plan(struct cg_root *root, const char *name, struct cg **ret, struct jb_err *err)
 {
 	if (!root->ops)
 		return jb_fail(err, ENOTSUP, "create cgroup '%s': no cgroup backend", name);
 	if (!name_ok(name))
 		return jb_fail(err, EINVAL, "create cgroup '%s': bad name", name ? name : "");
+	*ret = cg_new(root, name);
+	return *ret ? 0 : jb_fail(err, ENOMEM, "create cgroup '%s'", name);
+}
+
+int cg_make(struct cg *cg, struct jb_err *err)
+{
+	struct cg_root *root = cg->root;
 	pthread_mutex_lock(&root->lock);
 	int r = bases_ready(root, err);
 	pthread_mutex_unlock(&root->lock);
 	if (r < 0)
 		return r;
-
-	_cleanup_(cg_destroyp) struct cg *cg = cg_new(root, name);
-	if (!cg)
-		return jb_fail(err, ENOMEM, "create cgroup '%s'", name);
-	for (size_t i = 0; i < root->n_hier; i++) {
+	for (size_t i = cg->n_path; i < root->n_hier; i++) {
 		/* EEXIST too: two jobs must never share a cgroup. */
 		if (mkdir(cg->path[i], 0755) < 0)
 			return jb_fail(err, errno, "create cgroup '%s'", cg->path[i]);
 		cg->n_path++;
 	}
-	r = root->ops->open_cpu(cg, err);
+	return root->ops->open_cpu(cg, err);
+}
+
+int cg_create(struct cg_root *root, const char *name, struct cg **ret, struct jb_err *err)
+{
+	_cleanup_(cg_destroyp) struct cg *cg = NULL;
+	int r = cg_plan(root, name, &cg, err);
+	if (r >= 0)
+		r = cg_make(cg, err);
 	if (r < 0)
 		return r;
 	*ret = TAKE_PTR(cg);
@@ -489,16 +500,20 @@ int cg_read_cpu(const struct cg *cg, struct cg_cpu *ret)
 {
 	if (!cg || !cg->root->ops)
 		return -EINVAL;
-	return cg->root->ops->read_cpu(cg, ret);
+	return cg->root->ops->read_cpu(cg->cpu_fd, ret);
 }
 
-size_t cg_cpu_fds(const struct cg *cg, int *ret, size_t max)
+int cg_read_cpu_fds(const struct cg_root *root, const int fds[CG_CPU_FDS], struct cg_cpu *ret)
 {
-	size_t n = 0;
-	for (size_t i = 0; i < CG_CPU_FDS && n < max; i++)
-		if (cg->cpu_fd[i] >= 0)
-			ret[n++] = cg->cpu_fd[i];
-	return n;
+	if (!root || !root->ops)
+		return -EINVAL;
+	return root->ops->read_cpu(fds, ret);
+}
+
+void cg_cpu_fd_slots(const struct cg *cg, int ret[CG_CPU_FDS])
+{
+	for (size_t i = 0; i < CG_CPU_FDS; i++)
+		ret[i] = cg->cpu_fd[i];
 }
 
 int cg_read_stats(const struct cg *cg, struct cg_stats *ret, struct jb_err *err)
@@ -575,16 +590,18 @@ void cg_destroy(struct cg *cg)
 }
 
 /* Fills at most max entries (a job has at most CG_HIER_MAX); returns how
- * many were filled. The strings belong to cg. */
+ * many were filled. The strings belong to cg. A planned cgroup has them
+ * already: cg_make makes these directories or fails (the view bases are
+ * made with the first cgroup, except on a fake tree). */
 size_t cg_views(const struct cg *cg, struct cg_view *ret, size_t max)
 {
 	size_t n = 0;
-	for (; n < cg->n_path && n < max; n++) {
+	for (; n < cg->root->n_hier && n < max; n++) {
 		ret[n].name = cg->root->hier[n].name;
 		ret[n].path = cg->path[n];
 	}
 	for (size_t i = 0; i < cg->root->n_view && n < max; i++)
-		if (cg->root->view[i].made)
+		if (!cg->root->fake_tree)
 			ret[n++] = (struct cg_view){cg->root->view[i].name, cg->root->view[i].base};
 	return n;
 }

@@ -50,6 +50,11 @@ struct cg;
 /* Create a fresh cgroup named name under the root's parent (all v1
  * hierarchies at once). Nothing is left behind on failure. */
 int cg_create(struct cg_root *root, const char *name, struct cg **ret, struct jb_err *err);
+/* cg_create in two steps: cg_plan only names the directories (cg_views
+ * knows them then; no system call), cg_make creates them. A planned cgroup
+ * that was never made is freed by cg_destroy. */
+int cg_plan(struct cg_root *root, const char *name, struct cg **ret, struct jb_err *err);
+int cg_make(struct cg *cg, struct jb_err *err);
 
 /* memory limit (swap off: memsw/swap.max equal or 0) and pids.max. */
 int cg_set_limits(struct cg *cg, uint64_t memory_bytes, uint32_t pids_max, struct jb_err *err);
@@ -68,6 +73,8 @@ int cg_self_attach(const int *fds, size_t n);
 /* Move a process into the job's cgroup(s). */
 int cg_attach(struct cg *cg, pid_t pid, struct jb_err *err);
 
+#define CG_CPU_FDS 3 /* v1: usage, usage_user, usage_sys; v2: cpu.stat only */
+
 struct cg_cpu {
 	uint64_t usage_us;
 	uint64_t user_us;
@@ -77,9 +84,11 @@ struct cg_cpu {
  * allocation, so the program's process may call it just before exec. */
 int cg_read_cpu(const struct cg *cg, struct cg_cpu *ret);
 
-/* The descriptors cg_read_cpu reads (for a process that must keep them
- * open while closing everything else). Returns the count, at most max. */
-size_t cg_cpu_fds(const struct cg *cg, int *ret, size_t max);
+/* The descriptors cg_read_cpu reads, by position (-1: not used), for a
+ * process that gets copies of them (init); it reads its copies with
+ * cg_read_cpu_fds. */
+void cg_cpu_fd_slots(const struct cg *cg, int ret[CG_CPU_FDS]);
+int cg_read_cpu_fds(const struct cg_root *root, const int fds[CG_CPU_FDS], struct cg_cpu *ret);
 
 struct cg_stats {
 	struct cg_cpu cpu;

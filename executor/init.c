@@ -12,6 +12,7 @@
 #include <sys/sendfile.h>
 #include <sys/prctl.h>
 #include <sys/signalfd.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -35,6 +36,13 @@ struct loop {
 	struct seccomp_notif_resp *resp;
 };
 
+/* The job cgroup's descriptors, received with 'C' (-1: none). */
+static struct {
+	int cpu_fd[CG_CPU_FDS];
+	int self_fd[INIT_CG_FDS_MAX];
+	size_t n_self;
+} late = {{-1, -1, -1}, {-1}, 0};
+
 static void close_fd_quiet(int fd)
 {
 	if (fd >= 0)
@@ -53,14 +61,10 @@ static __attribute__((noreturn)) void fail(const struct init_ctx *ctx, struct jb
  * new descriptors never land on them. */
 static int keep_fds(const struct init_ctx *ctx, struct jb_err *err)
 {
-	int keep[16] = {ctx->ctl_fd,	ctx->msg_fd,	ctx->stdin_fd,
-			ctx->stdout_fd, ctx->stderr_fd, ctx->collect_fd};
+	int keep[8] = {ctx->ctl_fd,    ctx->msg_fd,    ctx->stdin_fd,
+		       ctx->stdout_fd, ctx->stderr_fd, ctx->collect_fd};
 	int n = 6;
-	if (ctx->cg) /* cg_read_cpu's descriptors, for the program's CPU baseline */
-		n += (int) cg_cpu_fds(ctx->cg, keep + n, ARRAY_SIZE(keep) - (size_t) n);
-	for (size_t i = 0; i < ctx->n_self_attach && (size_t) n < ARRAY_SIZE(keep); i++)
-		keep[n++] = ctx->self_attach[i];
-	if (ctx->template_fd >= 0 && (size_t) n < ARRAY_SIZE(keep))
+	if (ctx->template_fd >= 0)
 		keep[n++] = ctx->template_fd;
 	for (int i = 1; i < n; i++) /* insertion sort: a handful of entries */
 		for (int j = i; j > 0 && keep[j - 1] > keep[j]; j--) {
@@ -93,6 +97,46 @@ static char wait_ctl(const struct init_ctx *ctx)
 	while ((n = read(ctx->ctl_fd, &c, 1)) < 0 && errno == EINTR)
 		;
 	return n == 1 ? c : 0;
+}
+
+/* 'C' and the cgroup's descriptors; anything else (a 'K', EOF) ends init. */
+static int wait_cg(const struct init_ctx *ctx, struct jb_err *err)
+{
+	struct init_cg_msg m = {0};
+	union {
+		struct cmsghdr h;
+		char buf[CMSG_SPACE(sizeof(int) * INIT_CG_FDS_MAX)];
+	} u;
+	struct iovec iov = {.iov_base = &m, .iov_len = sizeof(m)};
+	struct msghdr mh = {.msg_iov = &iov,
+			    .msg_iovlen = 1,
+			    .msg_control = u.buf,
+			    .msg_controllen = sizeof(u.buf)};
+	ssize_t k;
+	while ((k = recvmsg(ctx->ctl_fd, &mh, MSG_CMSG_CLOEXEC)) < 0 && errno == EINTR)
+		;
+	if (k < 1 || m.type != 'C')
+		_exit(1); /* the supervisor ends the job */
+	if (k < (ssize_t) sizeof(m) &&
+	    jb_read_full(ctx->ctl_fd, (char *) &m + k, sizeof(m) - (size_t) k) < 0)
+		_exit(1);
+	int fds[INIT_CG_FDS_MAX];
+	size_t n = 0;
+	for (struct cmsghdr *c = CMSG_FIRSTHDR(&mh); c; c = CMSG_NXTHDR(&mh, c))
+		if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS) {
+			size_t cn = (c->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+			memcpy(fds, CMSG_DATA(c), cn * sizeof(int));
+			n = cn;
+		}
+	size_t want = (size_t) __builtin_popcount(m.cpu_mask & 7) + m.n_self;
+	if (n != want || (mh.msg_flags & MSG_CTRUNC))
+		return jb_fail(err, EPROTO, "the cgroup's descriptors: %zu of %zu", n, want);
+	size_t k2 = 0;
+	for (size_t i = 0; i < CG_CPU_FDS; i++)
+		late.cpu_fd[i] = m.cpu_mask & (1u << i) ? fds[k2++] : -1;
+	for (late.n_self = 0; k2 < n; k2++)
+		late.self_fd[late.n_self++] = fds[k2];
+	return 0;
 }
 
 static int place_files(const struct job *job, struct jb_err *err)
@@ -132,16 +176,22 @@ static int setup(const struct init_ctx *ctx, struct jb_err *err)
 				.n_cg = ctx->n_cg_views,
 				.template_fd = ctx->template_fd};
 	if (r >= 0)
-		r = mnt_setup(&mc, err);
+		r = mnt_stage(&mc, err);
 	if (ctx->template_fd >= 0)
 		close(ctx->template_fd); /* copied: the program never sees it */
+	/* The supervisor made the cgroup meanwhile: its dirs are bound next. */
+	if (r >= 0)
+		r = wait_cg(ctx, err);
+	if (r >= 0)
+		r = mnt_enter(&mc, err);
 	if (r >= 0)
 		r = place_files(ctx->job, err);
 	/* Into the job's cgroup only now: the files placed are not the
 	 * program's memory. */
-	if (r >= 0 && ctx->n_self_attach &&
-	    (r = cg_self_attach(ctx->self_attach, ctx->n_self_attach)) < 0)
+	if (r >= 0 && late.n_self && (r = cg_self_attach(late.self_fd, late.n_self)) < 0)
 		jb_fail(err, -r, "move init into the job's cgroup");
+	for (size_t i = 0; i < late.n_self; i++)
+		close(late.self_fd[i]); /* the program must not move itself back out */
 	return r;
 }
 
@@ -227,8 +277,9 @@ static __attribute__((noreturn)) void child_main(const struct init_ctx *ctx, int
 		child_fail(ctx, notify_fd, &err);
 	char path[PATH_MAX];
 	int not_found = resolve_program(ctx->job, path, sizeof(path));
-	if (ctx->cg)
-		rep->cpu_base_valid = cg_read_cpu(ctx->cg, &rep->cpu_base) >= 0;
+	if (ctx->cg_root)
+		rep->cpu_base_valid =
+			cg_read_cpu_fds(ctx->cg_root, late.cpu_fd, &rep->cpu_base) >= 0;
 	rep->exec_start_us = jb_now_us();
 	rep->exec_started = true;
 	struct sock_fprog prog = {.len = rep->bpf_len, .filter = rep->bpf};
@@ -474,6 +525,10 @@ void init_main(const struct init_ctx *ctx)
 	/* The slot is known only now for a job set up ahead of its turn. */
 	unsigned char slot = (unsigned char) wait_ctl(ctx);
 	const cpu_set_t *cpus = ctx->groups ? &ctx->groups[slot] : NULL;
+	/* The supervisor may have kept init off its own CPU for the set-up
+	 * (spread): the program gets every CPU the supervisor has. */
+	if (!ctx->groups && CPU_COUNT(ctx->all_cpus) > 0)
+		(void) sched_setaffinity(0, sizeof(*ctx->all_cpus), ctx->all_cpus);
 	/* Now in the job's cgroup (if any): make it the root of what the job
 	 * sees; without one the namespace still hides the host's paths. */
 	if (unshare(CLONE_NEWCGROUP) < 0) {

@@ -2,9 +2,13 @@
 /* PID 1 in the box: set up the view, start the program, answer the seccomp
  * listener, reap every process, report, exit (which kills whatever is left).
  *
- * Conversation with the supervisor (one pipe each way, fixed-size records):
- *   supervisor -> init: 'M' id maps written; 'G' + slot byte: go (init is in
- *                       its cgroup; the slot picks the program's CPUs);
+ * Conversation with the supervisor (a stream socket to init, a pipe back,
+ * fixed-size records):
+ *   supervisor -> init: 'M' id maps written; 'C' + cpu-slot mask + count,
+ *                       with the job cgroup's descriptors (SCM_RIGHTS): the
+ *                       cgroup exists (made while init unshared and built
+ *                       its root); 'G' + slot byte: go (init is in its
+ *                       cgroup; the slot picks the program's CPUs);
  *                       'K' kill everything and report. EOF = supervisor gone.
  *   init -> supervisor: INIT_MSG_READY after set-up, INIT_MSG_FAIL + jb_err,
  *                       INIT_MSG_DONE when the figures are final and every
@@ -68,24 +72,34 @@ struct init_msg {
 	struct jb_err err;
 };
 
-/* Everything init needs, prepared by the supervisor before clone. */
+/* Everything init needs, prepared by the supervisor before clone; the
+ * cgroup's descriptors come later with 'C'. */
 struct init_ctx {
 	const struct job *job;
 	const struct sc_filter *filter;
-	const struct cg *cg; /* NULL without cgroups */
-	struct cg_view cg_views[8];
+	const struct cg_root *cg_root; /* NULL without cgroups */
+	struct cg_view cg_views[8];    /* planned: the dirs exist at 'C' */
 	size_t n_cg_views;
 	bool fallback; /* no cgroup: rlimits stand in */
-	int ctl_fd;    /* read end of supervisor -> init */
+	int ctl_fd;    /* init's end of the supervisor -> init socket */
 	int msg_fd;    /* write end of init -> supervisor */
 	int stdin_fd, stdout_fd, stderr_fd;
 	int collect_fd;		    /* write end: collected files after the run */
 	struct init_report *report; /* shared mapping */
 	const char *hostname;
-	const cpu_set_t *groups; /* --cpus: per slot; 'G' names the program's slot */
-	int self_attach[8];	 /* cg_self_attach_fds: init moves itself (v1) */
-	int template_fd;	 /* mnt_template_build's root, or -1 */
-	size_t n_self_attach;
+	const cpu_set_t *groups;   /* --cpus: per slot; 'G' names the program's slot */
+	const cpu_set_t *all_cpus; /* no --cpus: the supervisor's CPUs, for the program */
+	int template_fd;	   /* mnt_template_build's root, or -1 */
+};
+
+/* 'C': the descriptors after the header are the CPU counters present (bit
+ * i of mask: cg_cpu_fd_slots()[i]), then n_self "tasks" files
+ * (cg_self_attach_fds: init moves itself, v1). */
+#define INIT_CG_FDS_MAX (CG_CPU_FDS + 8)
+struct init_cg_msg {
+	char type; /* 'C' */
+	unsigned char cpu_mask;
+	unsigned char n_self;
 };
 
 /* Run as the first process of the new namespaces; never returns. */

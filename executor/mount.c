@@ -2,7 +2,6 @@
 
 #include <dirent.h>
 #include <fcntl.h>
-#include <fnmatch.h>
 #include <limits.h>
 #include <linux/mount.h>
 #include <stdbool.h>
@@ -23,7 +22,7 @@
 
 /* What the default view takes from the host's /: the system directories... */
 static const char *const top_dirs[] = {"usr", "bin", "sbin", "lib", "lib32", "lib64", "libx32"};
-/* ...and what programs and runtimes need of /etc (fnmatch patterns). */
+/* ...and what programs and runtimes need of /etc: names, or "prefix*". */
 static const char *const etc_entries[] = {
 	"ld.so.cache", "ld.so.conf",	"ld.so.conf.d",	  "alternatives", "localtime",
 	"timezone",    "java-*",	"python3*",	  "ssl",	  "ca-certificates",
@@ -146,11 +145,14 @@ static int mirror(const struct tree *t, const char *src, const char *rel, struct
 	return r < 0 ? r : t_bind(t, src, rel, true, true, err);
 }
 
-static bool wanted_in_etc(const char *name)
+/* A "prefix*" pattern of etc_entries matching name. */
+static bool wildcard_match(const char *name)
 {
-	for (size_t i = 0; i < ARRAY_SIZE(etc_entries); i++)
-		if (fnmatch(etc_entries[i], name, 0) == 0)
+	for (size_t i = 0; i < ARRAY_SIZE(etc_entries); i++) {
+		size_t len = strlen(etc_entries[i]);
+		if (etc_entries[i][len - 1] == '*' && !strncmp(name, etc_entries[i], len - 1))
 			return true;
+	}
 	return false;
 }
 
@@ -204,29 +206,43 @@ static int plan_entry(const char *name, struct etc_entry *e)
 	return S_ISREG(st.st_mode) ? 0 : -EINVAL;
 }
 
+/* Add /etc/name to the plan; what is missing or odd is left out. */
+static void plan_add(const char *name)
+{
+	struct etc_entry *p = realloc(etc_plan, (n_etc_plan + 1) * sizeof(*p));
+	if (!p)
+		return; /* the box goes without it */
+	etc_plan = p;
+	struct etc_entry *e = &etc_plan[n_etc_plan];
+	*e = (struct etc_entry){0};
+	if (plan_entry(name, e) == 0)
+		n_etc_plan++;
+	else
+		free(e->data);
+}
+
+/* Literal names are looked up one by one; only the "prefix*" patterns need
+ * the listing. Matching every entry of /etc against every pattern with
+ * fnmatch took 0.2 ms of a single job. */
 int mnt_prepare(struct jb_err *err)
 {
 	if (etc_ready)
 		return 0;
-	DIR *d = opendir("/etc");
-	if (!d)
-		return jb_fail(err, errno, "open '/etc'");
-	struct dirent *de;
-	while ((de = readdir(d))) {
-		if (de->d_name[0] == '.' || !wanted_in_etc(de->d_name))
-			continue;
-		struct etc_entry *p = realloc(etc_plan, (n_etc_plan + 1) * sizeof(*p));
-		if (!p)
-			break;
-		etc_plan = p;
-		struct etc_entry *e = &etc_plan[n_etc_plan];
-		*e = (struct etc_entry){0};
-		if (plan_entry(de->d_name, e) == 0)
-			n_etc_plan++;
+	bool wild = false;
+	for (size_t i = 0; i < ARRAY_SIZE(etc_entries); i++) {
+		if (strchr(etc_entries[i], '*'))
+			wild = true;
 		else
-			free(e->data); /* unreadable or odd: the box goes without it */
+			plan_add(etc_entries[i]);
 	}
-	closedir(d);
+	DIR *d = wild ? opendir("/etc") : NULL;
+	if (wild && !d)
+		return jb_fail(err, errno, "open '/etc'");
+	for (struct dirent *de; d && (de = readdir(d));)
+		if (de->d_name[0] != '.' && wildcard_match(de->d_name))
+			plan_add(de->d_name);
+	if (d)
+		closedir(d);
 	etc_ready = true;
 	return 0;
 }
@@ -493,7 +509,7 @@ int mnt_template_build(const struct mnt_config *cfg, int *ret_fd, struct jb_err 
 	return 0;
 }
 
-int mnt_setup(const struct mnt_config *cfg, struct jb_err *err)
+int mnt_stage(const struct mnt_config *cfg, struct jb_err *err)
 {
 	/* Hold the rootfs before the staging tmpfs can hide it (one under /tmp). */
 	_cleanup_close_ int rootfs_fd = -1;
@@ -519,8 +535,14 @@ int mnt_setup(const struct mnt_config *cfg, struct jb_err *err)
 			    : build_root_here(cfg, cfg->rootfs ? rootfs : NULL, err);
 	if (r >= 0)
 		r = build_data(cfg->box_bytes, err);
-	if (r >= 0)
-		r = mount_job_parts(cfg, err);
+	if (r < 0)
+		jb_err_prefix(err, "mounts");
+	return r;
+}
+
+int mnt_enter(const struct mnt_config *cfg, struct jb_err *err)
+{
+	int r = mount_job_parts(cfg, err);
 	if (r >= 0)
 		r = enter_root(err);
 	if (r < 0)

@@ -19,7 +19,7 @@ struct mnt_config {
 };
 
 /* Read what the default view copies of the host's /etc, once per process,
- * so that each job's init only writes it out. Optional: mnt_setup does it
+ * so that each job's init only writes it out. Optional: mnt_stage does it
  * itself when it was not done. */
 int mnt_prepare(struct jb_err *err);
 void mnt_prepare_free(void);
@@ -33,11 +33,15 @@ void mnt_prepare_free(void);
  * read-only mount and superblock, private, no atime. */
 int mnt_template_build(const struct mnt_config *cfg, int *ret_fd, struct jb_err *err);
 
-/* Build the view and pivot into it; on return "/" is the box's root,
- * read-only, and the cwd is /box. */
-int mnt_setup(const struct mnt_config *cfg, struct jb_err *err);
+/* Build the view in two steps. mnt_stage: everything but what comes from
+ * the job's cgroup, under a staging directory. mnt_enter, once the cgroup
+ * directories of cfg->cg exist: the job's own mounts (/proc, /box, /tmp,
+ * /dev/shm, the cgroup views), then pivot; on return "/" is the box's
+ * root, read-only, and the cwd is /box. */
+int mnt_stage(const struct mnt_config *cfg, struct jb_err *err);
+int mnt_enter(const struct mnt_config *cfg, struct jb_err *err);
 
 /* Create path (relative to /box, parents made 0755) with content and mode
- * 0644 or 0755, never following a symlink. Called after mnt_setup. */
+ * 0644 or 0755, never following a symlink. Called after mnt_enter. */
 int mnt_place_file(const char *rel, const void *content, size_t len, int executable,
 		   struct jb_err *err);

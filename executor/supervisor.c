@@ -10,6 +10,7 @@
 #include <sys/epoll.h>
 #include <sys/mman.h>
 #include <sys/signalfd.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -67,6 +68,8 @@ struct run {
 	bool placed;	    /* has a slot (runs in it); not yet: the prepared job */
 	bool parked;	    /* prepared and ready, waiting for a slot to be placed in */
 	bool self_attached; /* init moves itself into the cgroup (v1) */
+	bool cg_made;	    /* cg exists (not only planned) */
+	bool go_sent;	    /* 'G' is written */
 	bool xfsz;	    /* a task died of SIGXFSZ (process events) */
 	/* Interactive jobs: two runs of one slot, each the other's peer. */
 	struct run *peer;
@@ -86,6 +89,7 @@ struct sup {
 	sup_sink_fn sink;
 	void *sink_opaque;
 	cpu_set_t *groups;   /* --cpus: parallel entries, or NULL */
+	cpu_set_t all_cpus;  /* where the supervisor may run (no --cpus) */
 	struct cg **spare;   /* per run: its last emptied cgroup, for reuse */
 	struct dying *dying; /* inits past INIT_MSG_DONE, not yet dead */
 	size_t n_dying;
@@ -181,6 +185,8 @@ int sup_new(const struct sup_config *cfg, struct sup **ret, struct jb_err *err)
 	s->tmpl_fd = -1;
 	long n = sysconf(_SC_NPROCESSORS_ONLN);
 	s->ncpu = n > 0 ? (unsigned) n : 1;
+	if (sched_getaffinity(0, sizeof(s->all_cpus), &s->all_cpus) < 0)
+		CPU_ZERO(&s->all_cpus); /* then nothing is spread */
 	if (!s->runs || !s->spare || s->epfd < 0) {
 		int e = errno ? errno : ENOMEM;
 		sup_free(s);
@@ -296,19 +302,21 @@ static void close_child_fds(struct child_fds *c)
 	close_fd(&c->collect_wr);
 }
 
-/* The pipes between supervisor and init; stdout is captured unless the job
- * is one side of an interactive pair (then c->out_wr is given). */
+/* The pipes between supervisor and init, and the socket to init that
+ * carries the cgroup's descriptors; stdout is captured unless the job is one
+ * side of an interactive pair (then c->out_wr is given). */
 static int make_pipes(struct run *r, struct child_fds *c, bool capture, struct jb_err *err)
 {
 	int p[5][2];
 	for (int i = 0; i < 5; i++)
-		if (pipe2(p[i], O_CLOEXEC) < 0) {
+		if ((i == 0 ? socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, p[i])
+			    : pipe2(p[i], O_CLOEXEC)) < 0) {
 			int e = errno;
 			while (i-- > 0) {
 				close(p[i][0]);
 				close(p[i][1]);
 			}
-			return jb_fail(err, e, "pipe2");
+			return jb_fail(err, e, i ? "pipe2" : "socketpair");
 		}
 	c->ctl_rd = p[0][0];
 	r->ctl_fd = p[0][1];
@@ -374,30 +382,111 @@ static int spawn_init(struct run *r, const struct init_ctx *ctx, uid_t uid, gid_
 	return 0;
 }
 
-static int prepare_cgroup(struct sup *s, struct run *r, struct jb_err *err)
+/* The run's cgroup before init is cloned: the run's last one, emptied by
+ * its job's end, when it can be reset (a mkdir and an rmdir per hierarchy
+ * less, 0.4-0.5 ms), else a new one only planned: cg_make makes it while
+ * init sets up (finish_cgroup). One spare per run is enough: a new job
+ * takes a run whose last init is dead when it can (free_run), and 2000
+ * trivial jobs at --parallel 2 made no cgroup beyond the first of each
+ * run, as with two spares per run. */
+static int plan_cgroup(struct sup *s, struct run *r, struct jb_err *err)
 {
 	if (cg_root_backend(s->cfg.cg_root) == CG_BACKEND_NONE)
 		return 0;
-	/* The run's last cgroup, emptied by its job's end, saves a mkdir and an
-	 * rmdir per hierarchy (0.4-0.5 ms) when it can be reset. One per run is
-	 * enough: a new job takes a run whose last init is dead when it can
-	 * (free_run), and 2000 trivial jobs at --parallel 2 made no cgroup
-	 * beyond the first of each run, as with two spares per run. */
 	struct cg **spare = &s->spare[r - s->runs];
 	struct jb_err ignored = {0};
-	int rc = 0;
 	if (*spare && cg_reuse(*spare, &ignored) >= 0) {
 		r->cg = TAKE_PTR(*spare);
-	} else {
-		cg_destroy(TAKE_PTR(*spare));
-		char name[64];
-		snprintf(name, sizeof(name), "job%llu", (unsigned long long) ++s->counter);
-		rc = cg_create(s->cfg.cg_root, name, &r->cg, err);
+		r->cg_made = true;
+		return 0;
 	}
-	if (rc >= 0)
+	cg_destroy(TAKE_PTR(*spare));
+	char name[64];
+	snprintf(name, sizeof(name), "job%llu", (unsigned long long) ++s->counter);
+	return cg_plan(s->cfg.cg_root, name, &r->cg, err);
+}
+
+/* 'C' with the descriptors init reads (CPU counters) and moves itself by
+ * (tasks files); with no cgroup, 'C' alone. */
+static int send_cgroup(struct run *r, struct jb_err *err)
+{
+	struct init_cg_msg m = {.type = 'C'};
+	int fds[INIT_CG_FDS_MAX], slots[CG_CPU_FDS];
+	size_t n = 0;
+	if (r->cg) {
+		cg_cpu_fd_slots(r->cg, slots);
+		for (size_t i = 0; i < CG_CPU_FDS; i++)
+			if (slots[i] >= 0) {
+				m.cpu_mask |= (unsigned char) (1u << i);
+				fds[n++] = slots[i];
+			}
+		size_t k = cg_self_attach_fds(r->cg, fds + n, ARRAY_SIZE(fds) - n);
+		m.n_self = (unsigned char) k;
+		n += k;
+		r->self_attached = k > 0;
+	}
+	union {
+		struct cmsghdr h;
+		char buf[CMSG_SPACE(sizeof(fds))];
+	} u = {0};
+	struct iovec iov = {.iov_base = &m, .iov_len = sizeof(m)};
+	struct msghdr mh = {.msg_iov = &iov, .msg_iovlen = 1};
+	if (n > 0) {
+		mh.msg_control = u.buf;
+		mh.msg_controllen = CMSG_SPACE(n * sizeof(int));
+		struct cmsghdr *c = CMSG_FIRSTHDR(&mh);
+		*c = (struct cmsghdr){.cmsg_len = CMSG_LEN(n * sizeof(int)),
+				      .cmsg_level = SOL_SOCKET,
+				      .cmsg_type = SCM_RIGHTS};
+		memcpy(CMSG_DATA(c), fds, n * sizeof(int));
+	}
+	if (sendmsg(r->ctl_fd, &mh, MSG_NOSIGNAL) != (ssize_t) sizeof(m))
+		return jb_fail(err, errno, "hand the cgroup to the sandbox's init");
+	return 0;
+}
+
+/* 'G' and the slot, whose CPUs the program is pinned to. */
+static bool send_go(struct run *r)
+{
+	char g[2] = {'G', (char) r->slot};
+	r->go_sent = write(r->ctl_fd, g, sizeof(g)) == (ssize_t) sizeof(g);
+	return r->go_sent; /* not sent: init died, its pidfd tells */
+}
+
+/* The scheduler tends to queue a new init on its parent's CPU (and to wake
+ * it there again at 'M'), so that init's set-up waited for the supervisor's
+ * part of the same job instead of running beside it: of 30 single runs, 24
+ * started init's mounts 0.4-2 ms after 'M'. When this is the only job and
+ * nothing is pinned, init starts on the other CPUs; it takes all of them
+ * back before the program starts (init_main). */
+static void spread(struct sup *s, const struct run *r)
+{
+	if (s->groups || CPU_COUNT(&s->all_cpus) < 2)
+		return;
+	for (unsigned i = 0; i < NRUNS(s); i++)
+		if (&s->runs[i] != r && s->runs[i].state != RUN_FREE)
+			return; /* the other CPUs run other jobs' programs */
+	int cpu = sched_getcpu();
+	cpu_set_t set = s->all_cpus;
+	if (cpu >= 0)
+		CPU_CLR(cpu, &set);
+	if (CPU_COUNT(&set) > 0)
+		(void) sched_setaffinity(r->pid, sizeof(set), &set); /* a hint: may fail */
+}
+
+/* Make the planned cgroup (or keep the reused one), set its limits and
+ * hand it to init, which has been setting up meanwhile. */
+static int finish_cgroup(struct run *r, struct jb_err *err)
+{
+	int rc = 0;
+	if (r->cg && !r->cg_made) {
+		rc = cg_make(r->cg, err);
+		r->cg_made = rc >= 0;
+	}
+	if (rc >= 0 && r->cg)
 		rc = cg_set_limits(r->cg, r->job->limits.memory_bytes,
 				   r->job->limits.processes + 1 /* init */, err);
-	return rc;
+	return rc < 0 ? rc : send_cgroup(r, err);
 }
 
 /* The cgroup dirs the box shows at /sys/fs/cgroup: the limits runtimes size
@@ -456,7 +545,7 @@ static int run_spawn(struct sup *s, struct run *r, const struct pair_io *io, str
 	int rc = sc_filter_get(r->job->policy, &filter, err);
 	if (rc < 0)
 		return rc;
-	rc = prepare_cgroup(s, r, err);
+	rc = plan_cgroup(s, r, err);
 	if (rc < 0)
 		return rc;
 	r->rep = mmap(NULL, sizeof(*r->rep), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1,
@@ -477,7 +566,7 @@ static int run_spawn(struct sup *s, struct run *r, const struct pair_io *io, str
 	}
 	struct init_ctx ctx = {.job = r->job,
 			       .filter = filter,
-			       .cg = r->cg,
+			       .cg_root = r->cg ? s->cfg.cg_root : NULL,
 			       .fallback = r->cg == NULL,
 			       .ctl_fd = c.ctl_rd,
 			       .msg_fd = c.msg_wr,
@@ -487,13 +576,10 @@ static int run_spawn(struct sup *s, struct run *r, const struct pair_io *io, str
 			       .collect_fd = c.collect_wr,
 			       .report = r->rep,
 			       .hostname = "box",
-			       .groups = s->groups};
-	if (r->cg) {
+			       .groups = s->groups,
+			       .all_cpus = &s->all_cpus};
+	if (r->cg)
 		ctx.n_cg_views = job_cg_views(r->cg, ctx.cg_views, ARRAY_SIZE(ctx.cg_views));
-		ctx.n_self_attach =
-			cg_self_attach_fds(r->cg, ctx.self_attach, ARRAY_SIZE(ctx.self_attach));
-		r->self_attached = ctx.n_self_attach > 0;
-	}
 	ctx.template_fd = root_template(s, &ctx);
 	/* Root: one host uid per run, so no two boxes share one. */
 	uid_t uid = geteuid() == 0 ? s->cfg.host_uid_base + idx : getuid();
@@ -502,6 +588,8 @@ static int run_spawn(struct sup *s, struct run *r, const struct pair_io *io, str
 		rc = spawn_init(r, &ctx, uid, gid, err);
 	if (rc >= 0 && s->procev)
 		procev_track(s->procev, r->pid, idx);
+	if (rc >= 0)
+		spread(s, r);
 	close_child_fds(&c);
 	if (rc < 0)
 		return rc;
@@ -511,8 +599,16 @@ static int run_spawn(struct sup *s, struct run *r, const struct pair_io *io, str
 	char m = 'M';
 	if (write(r->ctl_fd, &m, 1) != 1)
 		return jb_fail(err, errno, "start the sandbox's init");
-	/* init is busy with its mounts now: the BPF (a first job's slowest
-	 * step) is built meanwhile, on the other CPU's time. */
+	/* init unshares its namespaces and builds its root now: the cgroup
+	 * and the BPF are made meanwhile, on the other CPU's time. */
+	rc = finish_cgroup(r, err);
+	if (rc < 0)
+		return rc;
+	/* A placed job whose init moves itself into its cgroup (or has none)
+	 * needs nothing more from us after set-up: 'G' goes now, and init
+	 * starts the program without waiting for our answer to its READY. */
+	if (r->placed && (r->self_attached || !r->cg))
+		(void) send_go(r);
 	const struct sock_fprog *prog = NULL;
 	rc = sc_filter_compile(filter, &prog, err);
 	if (rc < 0)
@@ -637,15 +733,14 @@ static struct run *free_run(struct sup *s, const struct run *except)
 	return any;
 }
 
-/* Start the program of a placed, ready run: 'G' and its slot, whose CPUs
- * the program is pinned to. */
+/* Start the program of a placed, ready run (its 'G' may be on its way
+ * already: see run_spawn). */
 static void go(struct run *r)
 {
 	if (r->state != RUN_SETUP)
 		return; /* being killed meanwhile: its pidfd ends it */
-	char g[2] = {'G', (char) r->slot};
-	if (write(r->ctl_fd, g, sizeof(g)) != (ssize_t) sizeof(g))
-		return; /* init died: its pidfd tells */
+	if (!r->go_sent && !send_go(r))
+		return;
 	r->state = RUN_RUNNING;
 	r->next_check_us = jb_now_us();
 }
@@ -1203,6 +1298,8 @@ static void run_finish(struct sup *s, struct run *r, bool early)
 		(void) procev_read(s->procev, on_xfsz, s);
 		procev_untrack(s->procev, (unsigned) (r - s->runs));
 	}
+	if (r->cg && !r->cg_made)
+		cg_destroy(TAKE_PTR(r->cg)); /* only planned: the job failed first */
 	Judgebox__Verdict *v = build_verdict(s, r);
 	if (early)
 		let_die(s, r);

@@ -226,7 +226,7 @@ static void v2_populate(const char *job, bool optional_files)
 #undef F
 }
 
-static void check_v2_stats(struct cg *cg, const char *job)
+static void check_v2_stats(struct cg_root *root, struct cg *cg, const char *job)
 {
 	struct cg_cpu cpu = {0};
 	struct cg_stats st = {0};
@@ -241,6 +241,11 @@ static void check_v2_stats(struct cg *cg, const char *job)
 	   "v2: stats peak %llu exact %d oom %llu pids %llu",
 	   (unsigned long long) st.memory_peak_bytes, st.memory_peak_exact,
 	   (unsigned long long) st.oom_kills, (unsigned long long) st.pids_max_hits);
+	int slots[CG_CPU_FDS];
+	cg_cpu_fd_slots(cg, slots);
+	struct cg_cpu copy = {0};
+	ok(cg_read_cpu_fds(root, slots, &copy) == 0 && copy.usage_us == cpu.usage_us,
+	   "v2: cg_read_cpu_fds over the same descriptors reads the same");
 	/* The fd opened at cg_create sees new contents: pread at 0 each time. */
 	put(in(job, "cpu.stat"), "usage_usec 99000000\nuser_usec 98000000\nsystem_usec 1\n");
 	ok(cg_read_cpu(cg, &cpu) == 0 && cpu.usage_us == 99000000 && cpu.system_us == 1,
@@ -273,7 +278,7 @@ static void v2_job_checks(struct cg_root *root, const char *base)
 		   strcmp(get(in(job, "memory.oom.group")), "1") == 0,
 	   "v2: swap.max 0, oom.group 1");
 	ok(strcmp(get(in(job, "pids.max")), "8") == 0, "v2: pids.max 8");
-	check_v2_stats(cg, job);
+	check_v2_stats(root, cg, job);
 	ok(cg_attach(cg, 4242, &err) == 0 && strcmp(get(in(job, "cgroup.procs")), "4242") == 0,
 	   "v2: cg_attach writes cgroup.procs");
 	struct cg_view v[4];
@@ -286,6 +291,20 @@ static void v2_job_checks(struct cg_root *root, const char *base)
 	rm_files(job);
 	cg_destroy(cg);
 	ok(!exists(job), "v2: cg_destroy removed the job dir");
+
+	snprintf(job, sizeof(job), "%s/job9", base);
+	ok(cg_plan(root, "job9", &cg, &err) == 0 && !exists(job),
+	   "v2: cg_plan names the dir and makes nothing");
+	n = cg ? cg_views(cg, v, 4) : 0;
+	ok(n == 1 && strcmp(v[0].path, job) == 0, "v2: a planned cgroup's view is its dir-to-be");
+	ok(cg && cg_make(cg, &err) == 0 && exists(job) && exists(in(job, "cpu.stat")),
+	   "v2: cg_make makes it and opens cpu.stat (%s)", err.msg);
+	rm_files(job);
+	cg_destroy(cg);
+	ok(!exists(job), "v2: a made plan is removed like a created cgroup");
+	ok(cg_plan(root, "job8", &cg, &err) == 0, "v2: a plan never made...");
+	cg_destroy(cg);
+	ok(!exists(in(base, "job8")), "... is only freed");
 }
 
 /* Without the optional files nothing is created; 0 means no limit. */
@@ -905,12 +924,15 @@ static void real_park_reuse(struct cg_root *root)
 	ok(cg_create(root, "park", &cg, &err) == 0, "real: cg_create for parking (%s)", err.msg);
 	if (!cg)
 		return;
-	int fds[8];
-	size_t n = cg_cpu_fds(cg, fds, 8);
+	int fds[CG_CPU_FDS];
+	cg_cpu_fd_slots(cg, fds);
+	size_t n = (fds[0] >= 0) + (fds[1] >= 0) + (fds[2] >= 0);
 	int status = run_in(cg, "mem");
 	ok(status == 0 && n > 0, "real: a job ran in it (status %d, %zu CPU fds)", status, n);
 	cg_park(cg);
-	ok(cg_cpu_fds(cg, fds, 8) == 0, "real: a parked cgroup keeps no CPU descriptors");
+	cg_cpu_fd_slots(cg, fds);
+	ok(fds[0] < 0 && fds[1] < 0 && fds[2] < 0,
+	   "real: a parked cgroup keeps no CPU descriptors");
 	int other = open("/dev/null", O_RDONLY | O_CLOEXEC); /* likely one of the old numbers */
 	ok(cg_reuse(cg, &err) == 0, "real: cg_reuse of a parked cgroup (%s)", err.msg);
 	struct cg_stats st;
