@@ -418,7 +418,8 @@ static void handle_notification(struct loop *l)
 	if (ioctl(l->listener, SECCOMP_IOCTL_NOTIF_RECV, l->notif) < 0)
 		return; /* the caller died meanwhile (ENOENT) or EINTR */
 	int e = 0;
-	enum sc_action a = sc_decide(l->ctx->filter, &l->notif->data, l->first_exec_pending, &e);
+	const struct sc_table *t = (const struct sc_table *) (const void *) l->ctx->report->table;
+	enum sc_action a = sc_decide_table(t, &l->notif->data, l->first_exec_pending, &e);
 	char name[INIT_NAME_MAX];
 	if (a == SC_ACTION_KILL) {
 		sc_syscall_name(l->notif->data.arch, l->notif->data.nr, name, sizeof(name));

@@ -48,10 +48,12 @@ struct init_report {
 	bool child_failed;	/* the program's process failed before exec */
 	struct jb_err child_err;
 	bool done; /* init finished and the figures are final */
-	/* The seccomp filter, copied here by the supervisor before 'G': it is
-	 * compiled while init sets up, after init was cloned. */
+	/* The seccomp filter and the table of decisions init answers its
+	 * notifications by, copied here by the supervisor before 'G': the
+	 * policy is loaded while init sets up, after init was cloned. */
 	unsigned short bpf_len;
 	struct sock_filter bpf[BPF_MAXINSNS];
+	_Alignas(16) unsigned char table[SC_TABLE_BYTES]; /* a struct sc_table */
 };
 
 enum { INIT_MSG_READY = 1, INIT_MSG_FAIL = 2, INIT_MSG_DONE = 3 };
@@ -76,7 +78,6 @@ struct init_msg {
  * cgroup's descriptors come later with 'C'. */
 struct init_ctx {
 	const struct job *job;
-	const struct sc_filter *filter;
 	const struct cg_root *cg_root; /* NULL without cgroups */
 	struct cg_view cg_views[8];    /* planned: the dirs exist at 'C' */
 	size_t n_cg_views;

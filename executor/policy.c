@@ -401,8 +401,13 @@ static bool parse_conds(struct parser *ps, struct policy_rule *r)
 
 bool policy_rule_match(const struct policy_rule *r, const uint64_t args[6])
 {
-	for (unsigned k = 0; k < r->ncond; k++) {
-		const struct policy_cond *c = &r->cond[k];
+	return policy_conds_match(r->cond, r->ncond, args);
+}
+
+bool policy_conds_match(const struct policy_cond *cond, unsigned n, const uint64_t args[6])
+{
+	for (unsigned k = 0; k < n; k++) {
+		const struct policy_cond *c = &cond[k];
 		uint64_t a = args[c->arg], v = c->value;
 		bool ok = false;
 		switch (c->op) {

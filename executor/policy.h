@@ -134,6 +134,7 @@ int policy_merge(struct policy *p, struct policy *const *incs, size_t n, struct 
 
 /* Does the rule's condition list hold for these syscall arguments? */
 bool policy_rule_match(const struct policy_rule *r, const uint64_t args[6]);
+bool policy_conds_match(const struct policy_cond *cond, unsigned n, const uint64_t args[6]);
 
 /* The rule in the policy language ("allow clone if arg0 & 0x10000 == ...")
  * written to buf (size n), which is returned. */

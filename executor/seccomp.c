@@ -131,6 +131,8 @@ struct sc_filter {
 	struct policy *policy; /* merged, names resolved */
 	struct sock_filter *insns;
 	struct sock_fprog prog;
+	struct sc_table *table; /* sc_decide's view of policy */
+	size_t table_bytes;
 };
 
 static struct sc_filter *sc_cache;
@@ -444,12 +446,45 @@ static void sc_filter_free(struct sc_filter *f)
 		return;
 	policy_free(f->policy);
 	free(f->insns);
+	free(f->table);
 	free(f);
 }
 
 static void sc_filter_freep(struct sc_filter **f)
 {
 	sc_filter_free(*f);
+}
+
+/* The flat copy of the resolved rules that sc_decide_table reads. */
+static int sc_make_table(struct sc_filter *f, struct jb_err *err)
+{
+	const struct policy *p = f->policy;
+	if (p->nrules > SC_TABLE_RULES_MAX)
+		return jb_invalid(err, "policy '%s': %zu rules, more than the %d a policy may have",
+				  f->name, p->nrules, SC_TABLE_RULES_MAX);
+	f->table_bytes = sizeof(struct sc_table) + p->nrules * sizeof(struct sc_table_rule);
+	struct sc_table *t = f->table = calloc(1, f->table_bytes);
+	if (!t)
+		return jb_fail(err, ENOMEM, "policy '%s': its decision table", f->name);
+	*t = (struct sc_table){.has_default = p->has_default,
+			       .default_action = p->default_action,
+			       .default_errno = p->default_errno,
+			       .n = (unsigned) p->nrules};
+	for (size_t i = 0; i < p->nrules; i++) {
+		const struct policy_rule *r = &p->rules[i];
+		t->rules[i] = (struct sc_table_rule){.nr = r->nr,
+						     .action = r->action,
+						     .errno_value = r->errno_value,
+						     .ncond = r->ncond};
+		memcpy(t->rules[i].cond, r->cond, sizeof(r->cond));
+	}
+	return 0;
+}
+
+const struct sc_table *sc_filter_table(const struct sc_filter *f, size_t *ret_bytes)
+{
+	*ret_bytes = f->table_bytes;
+	return f->table;
 }
 
 /* Load, check and build the policy in path (shown as display, include
@@ -468,6 +503,8 @@ static int sc_compile(const char *name, const char *display, const char *path,
 		r = -EINVAL; /* err says why */
 	if (r >= 0)
 		r = sc_resolve(f->policy, rep, err);
+	if (r >= 0)
+		r = sc_make_table(f, err);
 	/* `policy check` builds the BPF too: a policy may parse and still not fit. */
 	if (r >= 0 && rep)
 		r = sc_build(f, err);
@@ -568,7 +605,12 @@ static enum sc_action sc_verdict(enum policy_action a, int e, int *ret_errno)
 enum sc_action sc_decide(const struct sc_filter *f, const struct seccomp_data *d,
 			 bool first_exec_pending, int *ret_errno)
 {
-	const struct policy *p = f->policy;
+	return sc_decide_table(f->table, d, first_exec_pending, ret_errno);
+}
+
+enum sc_action sc_decide_table(const struct sc_table *p, const struct seccomp_data *d,
+			       bool first_exec_pending, int *ret_errno)
+{
 	*ret_errno = 0;
 	/* Another ABI has other numbers and other bugs: never reviewed, never run. */
 	if (d->arch != AUDIT_ARCH_X86_64 || (d->nr & __X32_SYSCALL_BIT))
@@ -582,9 +624,10 @@ enum sc_action sc_decide(const struct sc_filter *f, const struct seccomp_data *d
 	const struct sc_argfix *fx = sc_argfix_find(d->nr);
 	if (fx && sc_argfix_kills(fx, (const uint64_t *) d->args))
 		return SC_ACTION_KILL;
-	for (size_t i = 0; i < p->nrules; i++) {
-		const struct policy_rule *r = &p->rules[i];
-		if (r->nr == d->nr && policy_rule_match(r, (const uint64_t *) d->args))
+	for (size_t i = 0; i < p->n; i++) {
+		const struct sc_table_rule *r = &p->rules[i];
+		if (r->nr == d->nr &&
+		    policy_conds_match(r->cond, r->ncond, (const uint64_t *) d->args))
 			return sc_verdict(r->action, r->errno_value, ret_errno);
 	}
 	return sc_verdict(p->has_default ? p->default_action : POLICY_KILL, p->default_errno,

@@ -16,6 +16,7 @@
 #include <stdint.h>
 
 #include "err.h"
+#include "policy.h"
 
 enum sc_action {
 	SC_ACTION_ALLOW = 0, /* let the call run (never seen by init in practice) */
@@ -45,6 +46,31 @@ int sc_filter_compile(const struct sc_filter *f, const struct sock_fprog **ret, 
  * Raw syscall: safe between fork and exec. */
 int sc_install(const struct sock_fprog *prog);
 
+/* What sc_decide needs of a filter, flat (no pointers): the supervisor
+ * copies it into memory it shares with init, so a policy can be parsed
+ * after init was cloned (a first job's policy costs 0.1-0.2 ms to parse,
+ * which no longer delays the sandbox's set-up). */
+struct sc_table_rule {
+	int nr;
+	enum policy_action action;
+	int errno_value;
+	unsigned ncond;
+	struct policy_cond cond[POLICY_COND_MAX];
+};
+struct sc_table {
+	bool has_default;
+	enum policy_action default_action;
+	int default_errno;
+	unsigned n;
+	struct sc_table_rule rules[];
+};
+#define SC_TABLE_RULES_MAX 2048
+#define SC_TABLE_BYTES	   (sizeof(struct sc_table) + SC_TABLE_RULES_MAX * sizeof(struct sc_table_rule))
+
+/* The filter's table and its size in bytes (at most SC_TABLE_BYTES: a
+ * policy with more rules is refused as too big when it is loaded). */
+const struct sc_table *sc_filter_table(const struct sc_filter *f, size_t *ret_bytes);
+
 /* What to do with a notified call: pure, no allocation (runs in init).
  * Policies that forbid exec still need the program's own first execve: the
  * filter notifies execve/execveat and, while first_exec_pending is true,
@@ -52,6 +78,8 @@ int sc_install(const struct sock_fprog *prog);
  * the flag); afterwards it answers SC_ACTION_KILL. */
 enum sc_action sc_decide(const struct sc_filter *f, const struct seccomp_data *d,
 			 bool first_exec_pending, int *ret_errno);
+enum sc_action sc_decide_table(const struct sc_table *t, const struct seccomp_data *d,
+			       bool first_exec_pending, int *ret_errno);
 
 /* Name of the call (e.g. "ptrace", "i386:mount", "x32:read", "syscall#999")
  * written to buf (size n), which is returned. */

@@ -532,6 +532,30 @@ static int root_template(struct sup *s, const struct init_ctx *ctx)
 	return s->tmpl_fd >= 0 && strcmp(names, s->tmpl_views) == 0 ? s->tmpl_fd : -1;
 }
 
+/* The job's policy (loaded and cached on first use: an unknown or broken
+ * one is INVALID_JOB), as BPF and as init's table of decisions, into the
+ * memory init shares. Done while init sets up; it reads both after 'G'. */
+static int share_policy(struct run *r, struct jb_err *err)
+{
+	const struct sc_filter *filter = NULL;
+	const struct sock_fprog *prog = NULL;
+	int rc = sc_filter_get(r->job->policy, &filter, err);
+	if (rc >= 0)
+		rc = sc_filter_compile(filter, &prog, err);
+	if (rc < 0)
+		return rc;
+	if (prog->len > BPF_MAXINSNS)
+		return jb_fail(err, E2BIG, "seccomp filter of %u instructions", prog->len);
+	size_t bytes = 0;
+	const struct sc_table *t = sc_filter_table(filter, &bytes);
+	if (bytes > sizeof(r->rep->table)) /* refused at load already */
+		return jb_fail(err, E2BIG, "policy table of %zu bytes", bytes);
+	memcpy(r->rep->table, t, bytes);
+	memcpy(r->rep->bpf, prog->filter, prog->len * sizeof(*prog->filter));
+	r->rep->bpf_len = prog->len;
+	return 0;
+}
+
 /* Everything up to a running init waiting for its id maps. */
 /* stdio of one side of an interactive pair: borrowed, or -1 for a plain job. */
 struct pair_io {
@@ -541,11 +565,7 @@ struct pair_io {
 static int run_spawn(struct sup *s, struct run *r, const struct pair_io *io, struct jb_err *err)
 {
 	unsigned idx = (unsigned) (r - s->runs);
-	const struct sc_filter *filter = NULL;
-	int rc = sc_filter_get(r->job->policy, &filter, err);
-	if (rc < 0)
-		return rc;
-	rc = plan_cgroup(s, r, err);
+	int rc = plan_cgroup(s, r, err);
 	if (rc < 0)
 		return rc;
 	r->rep = mmap(NULL, sizeof(*r->rep), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1,
@@ -565,7 +585,6 @@ static int run_spawn(struct sup *s, struct run *r, const struct pair_io *io, str
 		rc = c.in = make_stdin(r->job, err);
 	}
 	struct init_ctx ctx = {.job = r->job,
-			       .filter = filter,
 			       .cg_root = r->cg ? s->cfg.cg_root : NULL,
 			       .fallback = r->cg == NULL,
 			       .ctl_fd = c.ctl_rd,
@@ -602,21 +621,16 @@ static int run_spawn(struct sup *s, struct run *r, const struct pair_io *io, str
 	/* init unshares its namespaces and builds its root now: the cgroup
 	 * and the BPF are made meanwhile, on the other CPU's time. */
 	rc = finish_cgroup(r, err);
+	if (rc >= 0)
+		rc = share_policy(r, err);
 	if (rc < 0)
 		return rc;
 	/* A placed job whose init moves itself into its cgroup (or has none)
-	 * needs nothing more from us after set-up: 'G' goes now, and init
-	 * starts the program without waiting for our answer to its READY. */
+	 * needs nothing more from us after set-up: 'G' goes now (after the
+	 * filter is in place: the program loads it at 'G'), and init starts
+	 * the program without waiting for our answer to its READY. */
 	if (r->placed && (r->self_attached || !r->cg))
 		(void) send_go(r);
-	const struct sock_fprog *prog = NULL;
-	rc = sc_filter_compile(filter, &prog, err);
-	if (rc < 0)
-		return rc;
-	if (prog->len > BPF_MAXINSNS)
-		return jb_fail(err, E2BIG, "seccomp filter of %u instructions", prog->len);
-	memcpy(r->rep->bpf, prog->filter, prog->len * sizeof(*prog->filter));
-	r->rep->bpf_len = prog->len;
 	return 0;
 }
 
@@ -1176,8 +1190,15 @@ static Judgebox__Verdict *build_verdict(const struct sup *s, struct run *r)
 	set_files(v, r);
 	char *msg = NULL;
 	v->status = vd_decide(&f, &r->job->limits, &v->exit_code, &v->signal, &msg);
-	if (f.internal_error && f.internal.kind == JB_ERR_INVALID)
+	if (f.internal_error && f.internal.kind == JB_ERR_INVALID) {
+		/* Found after init was cloned (a policy that does not load, files
+		 * that do not fit): nothing of the job ran, and what the set-up
+		 * used is not the job's. */
 		v->status = JUDGEBOX__STATUS__INVALID_JOB;
+		v->exit_code = v->signal = 0;
+		v->cpu_time_us = v->cpu_user_us = v->cpu_system_us = 0;
+		v->wall_time_us = v->memory_peak_bytes = 0;
+	}
 	free(v->message);
 	v->message = msg ? msg : dup_str("");
 	if (r->ended_by_peer && v->status == JUDGEBOX__STATUS__SIGNALED) {
