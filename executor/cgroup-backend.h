@@ -32,6 +32,7 @@ struct cg_hier {
 	char *base;	/* parent/judgebox-<pid>: where the job cgroups go */
 	unsigned roles; /* CG_ROLE_* */
 	bool base_made; /* base was created by this process (removed at free) */
+	int leave_fd;	/* parent/tasks, for cg_leave_fds; -1 until opened */
 };
 
 struct cg_backend_ops {
@@ -58,6 +59,7 @@ struct cg_view_hier {
 	char *name, *parent, *base;
 	bool made;
 	int tasks_fd; /* base/tasks, for cg_self_attach */
+	int leave_fd; /* parent/tasks, for cg_leave_fds; -1 until opened */
 };
 
 struct cg_root {

@@ -92,6 +92,7 @@ static void v1_add_views(const struct cg_options *opt, struct cg_root *root)
 			continue;
 		struct cg_view_hier *v = &root->view[root->n_view];
 		v->tasks_fd = -1;
+		v->leave_fd = -1;
 		v->name = strdup(name);
 		v->parent = strdup(parent);
 		if (asprintf(&v->base, "%s/judgebox-%d", parent, (int) root->owner) < 0)

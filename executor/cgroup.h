@@ -67,6 +67,12 @@ int cg_set_limits(struct cg *cg, uint64_t memory_bytes, uint32_t pids_max, struc
  * cg_attach: a v2 move of a whole process takes that lock anyway). Closed
  * by cg_destroy. */
 size_t cg_self_attach_fds(struct cg *cg, int *ret, size_t max);
+/* v1: descriptors of the "tasks" files of the cgroups judgebox runs in,
+ * through which an init whose job is over moves itself out of the job's
+ * cgroups (cg_self_attach): they can be removed or reused without waiting
+ * for its exit, which tears its namespaces down. 0 on v2 and fake trees.
+ * Owned by the root. */
+size_t cg_leave_fds(struct cg_root *root, int *ret, size_t max);
 /* Write "0" to each fd: no allocation, for init. */
 int cg_self_attach(const int *fds, size_t n);
 

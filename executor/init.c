@@ -41,7 +41,9 @@ static struct {
 	int cpu_fd[CG_CPU_FDS];
 	int self_fd[INIT_CG_FDS_MAX];
 	size_t n_self;
-} late = {{-1, -1, -1}, {-1}, 0};
+	int leave_fd[INIT_CG_FDS_MAX];
+	size_t n_leave;
+} late = {{-1, -1, -1}, {-1}, 0, {-1}, 0};
 
 static void close_fd_quiet(int fd)
 {
@@ -128,14 +130,16 @@ static int wait_cg(const struct init_ctx *ctx, struct jb_err *err)
 			memcpy(fds, CMSG_DATA(c), cn * sizeof(int));
 			n = cn;
 		}
-	size_t want = (size_t) __builtin_popcount(m.cpu_mask & 7) + m.n_self;
+	size_t want = (size_t) __builtin_popcount(m.cpu_mask & 7) + m.n_self + m.n_leave;
 	if (n != want || (mh.msg_flags & MSG_CTRUNC))
 		return jb_fail(err, EPROTO, "the cgroup's descriptors: %zu of %zu", n, want);
 	size_t k2 = 0;
 	for (size_t i = 0; i < CG_CPU_FDS; i++)
 		late.cpu_fd[i] = m.cpu_mask & (1u << i) ? fds[k2++] : -1;
-	for (late.n_self = 0; k2 < n; k2++)
+	for (late.n_self = 0; late.n_self < m.n_self; k2++)
 		late.self_fd[late.n_self++] = fds[k2];
+	for (late.n_leave = 0; k2 < n; k2++)
+		late.leave_fd[late.n_leave++] = fds[k2];
 	return 0;
 }
 
@@ -260,8 +264,9 @@ static __attribute__((noreturn)) void child_main(const struct init_ctx *ctx, int
 	struct jb_err err = {0};
 	struct init_report *rep = ctx->report;
 	/* The supervisor ignores SIGPIPE and blocks some signals; exec keeps
-	 * both, so give the program the defaults a shell would. */
-	default_signals();
+	 * both, so give the program the defaults a shell would. The
+	 * dispositions are init's, reset when it started (init_main) and not
+	 * changed since: only the mask is left. */
 	sigset_t none;
 	sigemptyset(&none);
 	sigprocmask(SIG_SETMASK, &none, NULL);
@@ -386,6 +391,9 @@ static __attribute__((noreturn)) void finish(struct loop *l)
 	}
 	getrusage(RUSAGE_CHILDREN, &rep->children);
 	collect_files(l->ctx);
+	/* Out of the job's cgroups, which are empty then: the supervisor may
+	 * remove or reuse them while this exit tears the namespaces down. */
+	rep->left_cgroup = late.n_leave && cg_self_attach(late.leave_fd, late.n_leave) == 0;
 	__atomic_store_n(&rep->done, true, __ATOMIC_RELEASE);
 	/* Tearing the namespaces down takes a while (an RCU grace period for
 	 * the mounts): the supervisor may deliver the verdict meanwhile. */

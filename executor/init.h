@@ -47,7 +47,8 @@ struct init_report {
 	struct rusage children; /* init's children after everything was reaped */
 	bool child_failed;	/* the program's process failed before exec */
 	struct jb_err child_err;
-	bool done; /* init finished and the figures are final */
+	bool done;	  /* init finished and the figures are final */
+	bool left_cgroup; /* init is out of the job's cgroups (before done) */
 	/* The seccomp filter and the table of decisions init answers its
 	 * notifications by, copied here by the supervisor before 'G': the
 	 * policy is loaded while init sets up, after init was cloned. */
@@ -95,12 +96,14 @@ struct init_ctx {
 
 /* 'C': the descriptors after the header are the CPU counters present (bit
  * i of mask: cg_cpu_fd_slots()[i]), then n_self "tasks" files
- * (cg_self_attach_fds: init moves itself, v1). */
-#define INIT_CG_FDS_MAX (CG_CPU_FDS + 8)
+ * (cg_self_attach_fds: init moves itself, v1), then n_leave (cg_leave_fds:
+ * init moves itself out again once the job is over). */
+#define INIT_CG_FDS_MAX (CG_CPU_FDS + 16)
 struct init_cg_msg {
 	char type; /* 'C' */
 	unsigned char cpu_mask;
 	unsigned char n_self;
+	unsigned char n_leave;
 };
 
 /* Run as the first process of the new namespaces; never returns. */

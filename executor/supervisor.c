@@ -110,6 +110,7 @@ struct dying {
 	int pidfd; /* -1: a free entry */
 	struct cg *cg;
 	unsigned run;
+	bool left; /* init moved out of cg before its DONE (cg_leave_fds) */
 };
 
 /* The runs: a pair (program, interactor) per slot, and one more for the job
@@ -223,12 +224,18 @@ void sup_free(struct sup *s)
 		close(s->tmpl_fd);
 	mnt_prepare_free();
 	procev_free(s->procev);
+	/* The cgroups first, while the last inits tear their namespaces down:
+	 * those that left theirs need not be waited for (a single run's exit
+	 * is that much shorter). */
+	for (size_t i = 0; i < s->n_dying; i++)
+		if (s->dying[i].pidfd >= 0 && s->dying[i].left)
+			cg_destroy(TAKE_PTR(s->dying[i].cg));
+	for (unsigned i = 0; s->spare && i < NRUNS(s); i++)
+		cg_destroy(s->spare[i]);
 	for (size_t i = 0; i < s->n_dying; i++) /* about to be gone: wait */
 		bury(s, &s->dying[i], true);
 	free(s->dying);
 	job_free(s->held);
-	for (unsigned i = 0; s->spare && i < NRUNS(s); i++)
-		cg_destroy(s->spare[i]);
 	free(s->spare);
 	free(s->groups);
 	free(s->runs);
@@ -408,7 +415,7 @@ static int plan_cgroup(struct sup *s, struct run *r, struct jb_err *err)
 
 /* 'C' with the descriptors init reads (CPU counters) and moves itself by
  * (tasks files); with no cgroup, 'C' alone. */
-static int send_cgroup(struct run *r, struct jb_err *err)
+static int send_cgroup(struct cg_root *root, struct run *r, struct jb_err *err)
 {
 	struct init_cg_msg m = {.type = 'C'};
 	int fds[INIT_CG_FDS_MAX], slots[CG_CPU_FDS];
@@ -424,6 +431,9 @@ static int send_cgroup(struct run *r, struct jb_err *err)
 		m.n_self = (unsigned char) k;
 		n += k;
 		r->self_attached = k > 0;
+		k = k ? cg_leave_fds(root, fds + n, ARRAY_SIZE(fds) - n) : 0;
+		m.n_leave = (unsigned char) k;
+		n += k;
 	}
 	union {
 		struct cmsghdr h;
@@ -476,7 +486,7 @@ static void spread(struct sup *s, const struct run *r)
 
 /* Make the planned cgroup (or keep the reused one), set its limits and
  * hand it to init, which has been setting up meanwhile. */
-static int finish_cgroup(struct run *r, struct jb_err *err)
+static int finish_cgroup(struct cg_root *root, struct run *r, struct jb_err *err)
 {
 	int rc = 0;
 	if (r->cg && !r->cg_made) {
@@ -486,7 +496,7 @@ static int finish_cgroup(struct run *r, struct jb_err *err)
 	if (rc >= 0 && r->cg)
 		rc = cg_set_limits(r->cg, r->job->limits.memory_bytes,
 				   r->job->limits.processes + 1 /* init */, err);
-	return rc < 0 ? rc : send_cgroup(r, err);
+	return rc < 0 ? rc : send_cgroup(root, r, err);
 }
 
 /* The cgroup dirs the box shows at /sys/fs/cgroup: the limits runtimes size
@@ -620,7 +630,7 @@ static int run_spawn(struct sup *s, struct run *r, const struct pair_io *io, str
 		return jb_fail(err, errno, "start the sandbox's init");
 	/* init unshares its namespaces and builds its root now: the cgroup
 	 * and the BPF are made meanwhile, on the other CPU's time. */
-	rc = finish_cgroup(r, err);
+	rc = finish_cgroup(s->cfg.cg_root, r, err);
 	if (rc >= 0)
 		rc = share_policy(r, err);
 	if (rc < 0)
@@ -1285,7 +1295,13 @@ static void bury(struct sup *s, struct dying *d, bool block)
 /* Hand the done init's pidfd and cgroup over to the dying list. */
 static void let_die(struct sup *s, struct run *r)
 {
-	struct dying d = {.pidfd = r->pidfd, .cg = r->cg, .run = (unsigned) (r - s->runs)};
+	/* Kept with the dying init even when it left the cgroup: the pages it
+	 * charged there are uncharged only by its exit, and a reuse before
+	 * that would count them in the next job's peak. */
+	struct dying d = {.pidfd = r->pidfd,
+			  .cg = r->cg,
+			  .run = (unsigned) (r - s->runs),
+			  .left = r->rep && r->rep->left_cgroup};
 	r->pidfd = -1;
 	r->cg = NULL;
 	size_t i = 0;
