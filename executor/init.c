@@ -526,6 +526,12 @@ void init_main(const struct init_ctx *ctx)
 	}
 	if (wait_ctl(ctx) != 'M')
 		_exit(1);
+	/* Read by the supervisor while we unshared: used if it fits, else
+	 * mnt_stage reads /etc here. */
+	if (ctx->etc_late && wait_ctl(ctx) != 'E')
+		_exit(1);
+	if (ctx->etc_late && ctx->report->etc_len)
+		(void) mnt_plan_import(ctx->report->etc, ctx->report->etc_len);
 	if (setup(ctx, &err) < 0)
 		fail(ctx, &err);
 	struct init_msg ready = {.type = INIT_MSG_READY};

@@ -4,7 +4,8 @@
  *
  * Conversation with the supervisor (a stream socket to init, a pipe back,
  * fixed-size records):
- *   supervisor -> init: 'M' id maps written; 'C' + cpu-slot mask + count,
+ *   supervisor -> init: 'M' id maps written; 'E' the /etc plan is in the
+ *                       report (only when init_ctx.etc_late); 'C' + cpu-slot mask + counts,
  *                       with the job cgroup's descriptors (SCM_RIGHTS): the
  *                       cgroup exists (made while init unshared and built
  *                       its root); 'G' + slot byte: go (init is in its
@@ -55,6 +56,10 @@ struct init_report {
 	unsigned short bpf_len;
 	struct sock_filter bpf[BPF_MAXINSNS];
 	_Alignas(16) unsigned char table[SC_TABLE_BYTES]; /* a struct sc_table */
+	/* With 'E': the supervisor's /etc plan (mnt_plan_export), when init
+	 * was cloned before it was read. 0: init reads /etc itself. */
+	size_t etc_len;
+	_Alignas(8) unsigned char etc[512 * 1024];
 };
 
 enum { INIT_MSG_READY = 1, INIT_MSG_FAIL = 2, INIT_MSG_DONE = 3 };
@@ -92,6 +97,7 @@ struct init_ctx {
 	const cpu_set_t *groups;   /* --cpus: per slot; 'G' names the program's slot */
 	const cpu_set_t *all_cpus; /* no --cpus: the supervisor's CPUs, for the program */
 	int template_fd;	   /* mnt_template_build's root, or -1 */
+	bool etc_late;		   /* the supervisor had no /etc plan yet: 'E' brings it */
 };
 
 /* 'C': the descriptors after the header are the CPU counters present (bit

@@ -5,7 +5,9 @@
 #include <limits.h>
 #include <linux/mount.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
@@ -170,6 +172,7 @@ struct etc_entry {
 static struct etc_entry *etc_plan;
 static size_t n_etc_plan;
 static bool etc_ready;
+static bool etc_imported; /* the entries' data is mnt_plan_import's buffer */
 
 static int plan_entry(const char *name, struct etc_entry *e)
 {
@@ -247,14 +250,88 @@ int mnt_prepare(struct jb_err *err)
 	return 0;
 }
 
+bool mnt_prepared(void)
+{
+	return etc_ready;
+}
+
+/* One entry of the exported plan; name and data follow, NUL-terminated. */
+struct plan_rec {
+	uint32_t kind, name_len, data_len;
+};
+
+static size_t rec_size(const struct etc_entry *e)
+{
+	size_t n = sizeof(struct plan_rec) + strlen(e->name) + 1 + (e->data ? e->len + 1 : 0);
+	return (n + 7) & ~(size_t) 7;
+}
+
+size_t mnt_plan_export(void *buf, size_t n)
+{
+	size_t off = sizeof(uint32_t);
+	if (!etc_ready || n < off)
+		return 0;
+	for (size_t i = 0; i < n_etc_plan; i++)
+		if ((off += rec_size(&etc_plan[i])) > n)
+			return 0; /* too big to hand over: init reads /etc itself */
+	*(uint32_t *) buf = (uint32_t) n_etc_plan;
+	char *p = (char *) buf + sizeof(uint32_t);
+	for (size_t i = 0; i < n_etc_plan; i++) {
+		const struct etc_entry *e = &etc_plan[i];
+		struct plan_rec r = {(uint32_t) e->kind, (uint32_t) strlen(e->name),
+				     e->data ? (uint32_t) e->len : UINT32_MAX};
+		memcpy(p, &r, sizeof(r));
+		memcpy(p + sizeof(r), e->name, r.name_len + 1);
+		if (e->data)
+			memcpy(p + sizeof(r) + r.name_len + 1, e->data, e->len + 1);
+		p += rec_size(e);
+	}
+	return off;
+}
+
+int mnt_plan_import(const void *buf, size_t n)
+{
+	if (etc_ready || n < sizeof(uint32_t))
+		return -EINVAL;
+	uint32_t count = *(const uint32_t *) buf;
+	struct etc_entry *plan = count ? calloc(count, sizeof(*plan)) : NULL;
+	if (count && !plan)
+		return -ENOMEM;
+	const char *p = (const char *) buf + sizeof(uint32_t), *end = (const char *) buf + n;
+	for (uint32_t i = 0; i < count; i++) {
+		struct plan_rec r;
+		if ((size_t) (end - p) < sizeof(r)) {
+			free(plan);
+			return -EINVAL;
+		}
+		memcpy(&r, p, sizeof(r));
+		struct etc_entry *e = &plan[i];
+		size_t need = sizeof(r) + r.name_len + 1 +
+			      (r.data_len != UINT32_MAX ? r.data_len + 1 : 0);
+		if (r.name_len > NAME_MAX || need > (size_t) (end - p)) {
+			free(plan);
+			return -EINVAL;
+		}
+		e->kind = (enum etc_kind) r.kind;
+		memcpy(e->name, p + sizeof(r), r.name_len + 1);
+		e->data = r.data_len != UINT32_MAX ? (char *) p + sizeof(r) + r.name_len + 1 : NULL;
+		e->len = r.data_len != UINT32_MAX ? r.data_len : 0;
+		p += (need + 7) & ~(size_t) 7;
+	}
+	etc_plan = plan;
+	n_etc_plan = count;
+	etc_ready = etc_imported = true;
+	return 0;
+}
+
 void mnt_prepare_free(void)
 {
-	for (size_t i = 0; i < n_etc_plan; i++)
+	for (size_t i = 0; i < n_etc_plan && !etc_imported; i++)
 		free(etc_plan[i].data);
 	free(etc_plan);
 	etc_plan = NULL;
 	n_etc_plan = 0;
-	etc_ready = false;
+	etc_ready = etc_imported = false;
 }
 
 static int place_etc_entry(const struct tree *t, const struct etc_entry *e, struct jb_err *err)

@@ -23,6 +23,14 @@ struct mnt_config {
  * itself when it was not done. */
 int mnt_prepare(struct jb_err *err);
 void mnt_prepare_free(void);
+bool mnt_prepared(void);
+
+/* The prepared plan as one flat buffer, for an init cloned before it was
+ * made (a process's first job reads /etc while its init unshares): the
+ * bytes written, 0 when there is no plan or it does not fit in n. */
+size_t mnt_plan_export(void *buf, size_t n);
+/* Make buf (from mnt_plan_export; it must stay mapped) this process's plan. */
+int mnt_plan_import(const void *buf, size_t n);
 
 /* Build the default view's read-only root once, as a detached mount (fd in
  * *ret_fd) that every later job's init copies with one open_tree() instead

@@ -193,7 +193,7 @@ int sup_new(const struct sup_config *cfg, struct sup **ret, struct jb_err *err)
 		sup_free(s);
 		return jb_fail(err, e, "set up the supervisor");
 	}
-	if (mnt_prepare(err) < 0 || pin_setup(s, err) < 0) {
+	if (pin_setup(s, err) < 0) {
 		sup_free(s);
 		return -EINVAL;
 	}
@@ -606,7 +606,8 @@ static int run_spawn(struct sup *s, struct run *r, const struct pair_io *io, str
 			       .report = r->rep,
 			       .hostname = "box",
 			       .groups = s->groups,
-			       .all_cpus = &s->all_cpus};
+			       .all_cpus = &s->all_cpus,
+			       .etc_late = !mnt_prepared()};
 	if (r->cg)
 		ctx.n_cg_views = job_cg_views(r->cg, ctx.cg_views, ARRAY_SIZE(ctx.cg_views));
 	ctx.template_fd = root_template(s, &ctx);
@@ -628,6 +629,17 @@ static int run_spawn(struct sup *s, struct run *r, const struct pair_io *io, str
 	char m = 'M';
 	if (write(r->ctl_fd, &m, 1) != 1)
 		return jb_fail(err, errno, "start the sandbox's init");
+	if (ctx.etc_late) {
+		/* A process's first job: /etc is read now, while init unshares,
+		 * and handed over; failing here, init reads it itself. */
+		struct jb_err ignored = {0};
+		r->rep->etc_len = mnt_prepare(&ignored) < 0
+					  ? 0
+					  : mnt_plan_export(r->rep->etc, sizeof(r->rep->etc));
+		m = 'E';
+		if (write(r->ctl_fd, &m, 1) != 1)
+			return jb_fail(err, errno, "start the sandbox's init");
+	}
 	/* init unshares its namespaces and builds its root now: the cgroup
 	 * and the BPF are made meanwhile, on the other CPU's time. */
 	rc = finish_cgroup(s->cfg.cg_root, r, err);
