@@ -88,10 +88,11 @@ struct sup {
 	uint64_t counter;
 	sup_sink_fn sink;
 	void *sink_opaque;
-	cpu_set_t *groups;   /* --cpus: parallel entries, or NULL */
-	cpu_set_t all_cpus;  /* where the supervisor may run (no --cpus) */
-	struct cg **spare;   /* per run: its last emptied cgroup, for reuse */
-	struct dying *dying; /* inits past INIT_MSG_DONE, not yet dead */
+	cpu_set_t *groups;	   /* --cpus: parallel entries, or NULL */
+	cpu_set_t all_cpus;	   /* where the supervisor may run (no --cpus) */
+	struct cg **spare;	   /* per run: its last emptied cgroup, for reuse */
+	struct init_report **reps; /* per run: its init report mapping, or NULL */
+	struct dying *dying;	   /* inits past INIT_MSG_DONE, not yet dead */
 	size_t n_dying;
 	struct procev *procev;	   /* root only; NULL: SIGXFSZ seen in init's children only */
 	Judgebox__Verdict *single; /* sup_run's result */
@@ -182,13 +183,14 @@ int sup_new(const struct sup_config *cfg, struct sup **ret, struct jb_err *err)
 		s->cfg.parallel = 1;
 	s->runs = calloc(NRUNS(s), sizeof(*s->runs));
 	s->spare = calloc(NRUNS(s), sizeof(*s->spare));
+	s->reps = calloc(NRUNS(s), sizeof(*s->reps));
 	s->epfd = epoll_create1(EPOLL_CLOEXEC);
 	s->tmpl_fd = -1;
 	long n = sysconf(_SC_NPROCESSORS_ONLN);
 	s->ncpu = n > 0 ? (unsigned) n : 1;
 	if (sched_getaffinity(0, sizeof(s->all_cpus), &s->all_cpus) < 0)
 		CPU_ZERO(&s->all_cpus); /* then nothing is spread */
-	if (!s->runs || !s->spare || s->epfd < 0) {
+	if (!s->runs || !s->spare || !s->reps || s->epfd < 0) {
 		int e = errno ? errno : ENOMEM;
 		sup_free(s);
 		return jb_fail(err, e, "set up the supervisor");
@@ -237,6 +239,10 @@ void sup_free(struct sup *s)
 	free(s->dying);
 	job_free(s->held);
 	free(s->spare);
+	for (unsigned i = 0; s->reps && i < NRUNS(s); i++)
+		if (s->reps[i])
+			munmap(s->reps[i], sizeof(*s->reps[i]));
+	free(s->reps);
 	free(s->groups);
 	free(s->runs);
 	free(s);
@@ -566,6 +572,29 @@ static int share_policy(struct run *r, struct jb_err *err)
 	return 0;
 }
 
+/* The run's report, mapped once and reused by its jobs: a fresh mapping per
+ * job cost its page faults again (the policy table alone is a dozen pages).
+ * A previous init of the run that may still be exiting wrote its last
+ * there before DONE, and a killed one was waited for. */
+static struct init_report *run_report(struct sup *s, unsigned idx, struct jb_err *err)
+{
+	struct init_report *rep = s->reps[idx];
+	if (!rep) {
+		rep = mmap(NULL, sizeof(*rep), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS,
+			   -1, 0);
+		if (rep == MAP_FAILED) {
+			jb_fail(err, errno, "map the init report");
+			return NULL;
+		}
+		s->reps[idx] = rep;
+	}
+	memset(rep, 0,
+	       offsetof(struct init_report, bpf_len)); /* the figures; the rest is rewritten */
+	rep->bpf_len = 0;
+	rep->etc_len = 0;
+	return rep;
+}
+
 /* Everything up to a running init waiting for its id maps. */
 /* stdio of one side of an interactive pair: borrowed, or -1 for a plain job. */
 struct pair_io {
@@ -578,12 +607,9 @@ static int run_spawn(struct sup *s, struct run *r, const struct pair_io *io, str
 	int rc = plan_cgroup(s, r, err);
 	if (rc < 0)
 		return rc;
-	r->rep = mmap(NULL, sizeof(*r->rep), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1,
-		      0);
-	if (r->rep == MAP_FAILED) {
-		r->rep = NULL;
-		return jb_fail(err, errno, "map the init report");
-	}
+	r->rep = run_report(s, idx, err);
+	if (!r->rep)
+		return -ENOMEM;
 	struct child_fds c = {-1, -1, -1, -1, -1, -1};
 	rc = make_pipes(r, &c, io == NULL, err);
 	if (rc >= 0 && io) {
@@ -1360,9 +1386,7 @@ static void run_finish(struct sup *s, struct run *r, bool early)
 		sup_unwatch(s, fds[i]);
 		close_fd(&fds[i]);
 	}
-	if (r->rep)
-		munmap(r->rep, sizeof(*r->rep));
-	job_free(r->job);
+	job_free(r->job); /* r->rep stays: the run's next job reuses it */
 	struct run *peer = r->peer;
 	bool interactor = r->is_interactor, internal = r->internal;
 	*r = (struct run){.state = RUN_FREE, .pidfd = -1};
