@@ -171,11 +171,12 @@ static int each_line(const char *path, bool (*fn)(char *line, void *arg), void *
 		memcpy(copy, s->text, s->len);
 		copy[s->len] = '\0';
 	}
-	for (char *p = copy, *nl; p && *p && r == 0; p = nl ? nl + 1 : NULL) {
-		nl = strchr(p, '\n');
+	char *end = copy ? copy + s->len : NULL;
+	for (char *p = copy, *nl; p && p < end && r == 0; p = nl ? nl + 1 : NULL) {
+		nl = memchr(p, '\n', (size_t) (end - p));
 		if (nl)
 			*nl = '\0';
-		r = fn(p, arg) ? 1 : 0;
+		r = fn(p, arg) ? 1 : 0; /* an empty line is a line too */
 	}
 	free(own.text);
 	return r;

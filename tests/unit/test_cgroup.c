@@ -25,6 +25,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "cgroup-backend.h" /* cg_mount_find */
 #include "cgroup.h"
 
 #define MiB	     (1024ULL * 1024ULL)
@@ -485,7 +486,8 @@ static void v1_tree(bool comount, bool freezer)
 	put(at("fs/unified/cgroup.controllers"), "hugetlb\n");
 	put(at("fs/unified/cgroup.subtree_control"), "");
 	char self[512];
-	snprintf(self, sizeof(self), "12:freezer:/\n4:memory:/a/b\n8:pids:/\n2:%s:/c\n0::/\n", cpu);
+	snprintf(self, sizeof(self), "12:freezer:/\n\n4:memory:/a/b\n8:pids:/\n2:%s:/c\n0::/\n",
+		 cpu);
 	put(at("self"), self);
 }
 
@@ -496,6 +498,7 @@ static void v1_mountinfo(void)
 	snprintf(mi, sizeof(mi),
 		 "25 1 0:27 / /elsewhere/memory rw - cgroup cgroup rw,memory\n"
 		 "30 23 0:26 / %s rw - tmpfs tmpfs rw,mode=755\n"
+		 "\n" /* an empty line: the lines after it still count */
 		 "31 30 0:27 / %s/memory rw,nosuid shared:9 - cgroup cgroup rw,memory\n"
 		 "32 30 0:28 / %s/pids rw - cgroup cgroup rw,pids\n"
 		 "33 30 0:29 / %s/cpu,cpuacct rw shared:4 master:1 - cgroup cgroup rw,cpu,cpuacct\n"
@@ -638,6 +641,12 @@ static void test_v1_fake(bool mounts)
 	   mounts ? "mountinfo" : "layout", err.msg);
 	if (!root)
 		return;
+	if (mounts) {
+		char mnt[PATH_MAX], mroot[PATH_MAX], ctrls[PATH_MAX];
+		ok(cg_mount_find(&o, "cgroup", "pids", mnt, mroot, ctrls, sizeof(mnt)) == 0 &&
+			   strcmp(mnt, at("fs/pids")) == 0,
+		   "v1: a mountinfo line after an empty one is found");
+	}
 	cg_root_describe(root, buf, sizeof(buf));
 	diag(buf);
 	snprintf(want, sizeof(want), "memory: %s/judgebox-%d\n", at("fs/memory/a/b"),
