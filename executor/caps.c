@@ -14,7 +14,7 @@ int caps_switch_user(unsigned uid, unsigned gid, struct jb_err *err)
 	return 0;
 }
 
-static int drop_bounding_set(struct jb_err *err)
+int caps_drop_bounding(struct jb_err *err)
 {
 	for (int c = 0; c <= CAP_LAST_CAP; c++) {
 		/* EINVAL: the running kernel does not know this capability. */
@@ -24,9 +24,9 @@ static int drop_bounding_set(struct jb_err *err)
 	return 0;
 }
 
-int caps_drop_all(struct jb_err *err)
+int caps_drop_all(bool bounding_dropped, struct jb_err *err)
 {
-	int r = drop_bounding_set(err);
+	int r = bounding_dropped ? 0 : caps_drop_bounding(err);
 	if (r < 0)
 		return r;
 	if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) < 0 && errno != EINVAL)

@@ -277,7 +277,7 @@ static __attribute__((noreturn)) void child_main(const struct init_ctx *ctx, int
 	if (r >= 0)
 		r = lim_apply_rlimits(&ctx->job->limits, ctx->fallback, &err);
 	if (r >= 0)
-		r = caps_drop_all(&err);
+		r = caps_drop_all(true, &err); /* init emptied the bounding set (init_main) */
 	if (r < 0)
 		child_fail(ctx, notify_fd, &err);
 	char path[PATH_MAX];
@@ -532,7 +532,7 @@ void init_main(const struct init_ctx *ctx)
 		_exit(1);
 	if (ctx->etc_late && ctx->report->etc_len)
 		(void) mnt_plan_import(ctx->report->etc, ctx->report->etc_len);
-	if (setup(ctx, &err) < 0)
+	if (setup(ctx, &err) < 0 || caps_drop_bounding(&err) < 0)
 		fail(ctx, &err);
 	struct init_msg ready = {.type = INIT_MSG_READY};
 	if (jb_write_all(ctx->msg_fd, &ready, sizeof(ready)) < 0 || wait_ctl(ctx) != 'G')
