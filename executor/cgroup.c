@@ -267,20 +267,35 @@ int cg_root_open(const struct cg_options *opt, struct cg_root **ret, struct jb_e
 
 /* Only the process that made the bases removes them: a forked child running
  * its cleanups must not pull the directory from under its parent. */
-void cg_root_free(struct cg_root *root)
+void cg_root_release(struct cg_root *root)
 {
-	if (!root)
+	if (!root || getpid() != root->owner)
 		return;
+	bool all = true;
 	for (size_t i = root->n_hier; i-- > 0;) {
-		if (root->hier[i].base_made && getpid() == root->owner)
-			(void) rmdir(root->hier[i].base); /* busy: a cg not destroyed */
+		struct cg_hier *h = &root->hier[i];
+		if (h->base_made && rmdir(h->base) == 0)
+			h->base_made = false;
+		all = all && !h->base_made; /* busy: a cg not destroyed */
 	}
 	for (size_t i = 0; i < root->n_view; i++) {
 		struct cg_view_hier *v = &root->view[i];
 		closep(&v->tasks_fd);
+		if (v->made && rmdir(v->base) == 0)
+			v->made = false;
+		all = all && !v->made;
+	}
+	root->ready = root->ready && !all; /* the next cg_make makes them again */
+}
+
+void cg_root_free(struct cg_root *root)
+{
+	if (!root)
+		return;
+	cg_root_release(root);
+	for (size_t i = 0; i < root->n_view; i++) {
+		struct cg_view_hier *v = &root->view[i];
 		closep(&v->leave_fd);
-		if (v->made && getpid() == root->owner)
-			(void) rmdir(v->base);
 		free(v->name);
 		free(v->parent);
 		free(v->base);

@@ -39,6 +39,10 @@ struct cg_options {
  * explicit --cgroup-parent or force that cannot be honoured. */
 int cg_root_open(const struct cg_options *opt, struct cg_root **ret, struct jb_err *err);
 void cg_root_free(struct cg_root *root);
+/* Remove the judgebox-PID directories this process made, once no job
+ * cgroup is left in them (cg_root_free does it too); a later cg_make makes
+ * them again. */
+void cg_root_release(struct cg_root *root);
 enum cg_backend cg_root_backend(const struct cg_root *root);
 const char *cg_backend_name(enum cg_backend b); /* "cgroup v2", "cgroup v1", ... */
 /* Several lines: backend, why it was chosen, the paths used. */

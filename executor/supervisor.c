@@ -234,6 +234,11 @@ void sup_free(struct sup *s)
 			cg_destroy(TAKE_PTR(s->dying[i].cg));
 	for (unsigned i = 0; s->spare && i < NRUNS(s); i++)
 		cg_destroy(s->spare[i]);
+	bool all_left = true;
+	for (size_t i = 0; i < s->n_dying; i++)
+		all_left = all_left && (s->dying[i].pidfd < 0 || !s->dying[i].cg);
+	if (all_left) /* the bases are empty: they go too before the wait */
+		cg_root_release(s->cfg.cg_root);
 	for (size_t i = 0; i < s->n_dying; i++) /* about to be gone: wait */
 		bury(s, &s->dying[i], true);
 	free(s->dying);
