@@ -280,7 +280,8 @@ void cg_root_release(struct cg_root *root)
 	}
 	for (size_t i = 0; i < root->n_view; i++) {
 		struct cg_view_hier *v = &root->view[i];
-		closep(&v->tasks_fd);
+		closep(&v->tasks_fd); /* closep leaves the number: forget it */
+		v->tasks_fd = -1;
 		if (v->made && rmdir(v->base) == 0)
 			v->made = false;
 		all = all && !v->made;
