@@ -367,6 +367,17 @@ static void sweep_dead(const char *parent)
 	closedir(d);
 }
 
+/* dir's v1 "tasks" file in *fd, opened on first use (-1 if it cannot be). */
+static int tasks_fd(int *fd, const char *dir)
+{
+	if (*fd < 0) {
+		char path[PATH_MAX];
+		snprintf(path, sizeof(path), "%s/tasks", dir);
+		*fd = open(path, O_WRONLY | O_CLOEXEC);
+	}
+	return *fd;
+}
+
 /* A view base: cpuset needs its cpus and mems before it takes a task. */
 static int view_ready(struct cg_view_hier *v, struct jb_err *err)
 {
@@ -384,10 +395,8 @@ static int view_ready(struct cg_view_hier *v, struct jb_err *err)
 				return jb_fail(err, -r, "copy '%s' to '%s'", files[i], v->base);
 		}
 	}
-	char path[PATH_MAX];
-	snprintf(path, sizeof(path), "%s/tasks", v->base);
-	v->tasks_fd = open(path, O_WRONLY | O_CLOEXEC);
-	return v->tasks_fd < 0 ? jb_fail(err, errno, "open '%s'", path) : 0;
+	return tasks_fd(&v->tasks_fd, v->base) < 0 ? jb_fail(err, errno, "open '%s/tasks'", v->base)
+						   : 0;
 }
 
 static int bases_ready(struct cg_root *root, struct jb_err *err)
@@ -506,12 +515,7 @@ size_t cg_self_attach_fds(struct cg *cg, int *ret, size_t max)
 		return 0;
 	size_t n = 0;
 	for (size_t i = 0; i < cg->n_path && n < max; i++) {
-		if (cg->self_fd[i] < 0) {
-			char path[PATH_MAX];
-			snprintf(path, sizeof(path), "%s/tasks", cg->path[i]);
-			cg->self_fd[i] = open(path, O_WRONLY | O_CLOEXEC);
-		}
-		if (cg->self_fd[i] < 0)
+		if (tasks_fd(&cg->self_fd[i], cg->path[i]) < 0)
 			return 0; /* cannot: the caller falls back to cg_attach */
 		ret[n++] = cg->self_fd[i];
 	}
@@ -521,27 +525,16 @@ size_t cg_self_attach_fds(struct cg *cg, int *ret, size_t max)
 	return n;
 }
 
-/* v1: the parents' "tasks" files, opened once per process. */
-static int leave_fd(int *fd, const char *parent)
-{
-	if (*fd < 0) {
-		char path[PATH_MAX];
-		snprintf(path, sizeof(path), "%s/tasks", parent);
-		*fd = open(path, O_WRONLY | O_CLOEXEC);
-	}
-	return *fd;
-}
-
 size_t cg_leave_fds(struct cg_root *root, int *ret, size_t max)
 {
 	if (root->backend != CG_BACKEND_V1 || root->fake_tree)
 		return 0;
 	size_t n = 0;
 	for (size_t i = 0; i < root->n_hier && n < max; i++)
-		if ((ret[n++] = leave_fd(&root->hier[i].leave_fd, root->hier[i].parent)) < 0)
+		if ((ret[n++] = tasks_fd(&root->hier[i].leave_fd, root->hier[i].parent)) < 0)
 			return 0;
 	for (size_t i = 0; i < root->n_view && n < max; i++)
-		if ((ret[n++] = leave_fd(&root->view[i].leave_fd, root->view[i].parent)) < 0)
+		if ((ret[n++] = tasks_fd(&root->view[i].leave_fd, root->view[i].parent)) < 0)
 			return 0;
 	return n == root->n_hier + root->n_view ? n : 0;
 }
