@@ -73,6 +73,8 @@ struct cg_root {
 	pid_t owner;	      /* the process whose pid names the bases */
 	bool ready;	      /* bases made and prepared */
 	pthread_mutex_t lock; /* guards the lazy creation of the bases */
+	bool pending;	      /* cg_root_open_lazy: not probed yet */
+	struct cg_options pending_opt;
 	char why[CG_WHY_MAX];
 };
 

@@ -236,7 +236,22 @@ static void root_freep(struct cg_root **root)
 	cg_root_free(*root);
 }
 
-int cg_root_open(const struct cg_options *opt, struct cg_root **ret, struct jb_err *err)
+static int root_probe(struct cg_root *root, const struct cg_options *o, enum cg_force force,
+		      struct jb_err *err)
+{
+	if (o->mounts)
+		snap_take(&snaps[0], o->mounts);
+	snap_take(&snaps[1], o->self_cgroup);
+	int r = probe(o, force, root, err);
+	snaps_drop();
+	if (r < 0)
+		return r;
+	root->fake_tree = root->n_hier > 0 && is_fake_tree(root->hier[0].parent);
+	return 0;
+}
+
+static int root_open(const struct cg_options *opt, bool lazy, struct cg_root **ret,
+		     struct jb_err *err)
 {
 	struct cg_options o = *opt;
 	enum cg_force force = CG_FORCE_AUTO;
@@ -253,16 +268,39 @@ int cg_root_open(const struct cg_options *opt, struct cg_root **ret, struct jb_e
 		return jb_fail(err, ENOMEM, "choose a cgroup backend");
 	root->owner = getpid();
 	pthread_mutex_init(&root->lock, NULL);
-	if (o.mounts)
-		snap_take(&snaps[0], o.mounts);
-	snap_take(&snaps[1], o.self_cgroup);
-	r = probe(&o, force, root, err);
-	snaps_drop();
-	if (r < 0)
+	/* The automatic choice with no parent given cannot fail (no cgroups:
+	 * CG_BACKEND_NONE), so it can wait; a forced one is checked now. */
+	if (lazy && force == CG_FORCE_AUTO && !o.parent) {
+		root->pending = true;
+		root->pending_opt = o;
+	} else if ((r = root_probe(root, &o, force, err)) < 0) {
 		return r;
-	root->fake_tree = root->n_hier > 0 && is_fake_tree(root->hier[0].parent);
+	}
 	*ret = TAKE_PTR(root);
 	return 0;
+}
+
+int cg_root_open(const struct cg_options *opt, struct cg_root **ret, struct jb_err *err)
+{
+	return root_open(opt, false, ret, err);
+}
+
+int cg_root_open_lazy(const struct cg_options *opt, struct cg_root **ret, struct jb_err *err)
+{
+	return root_open(opt, true, ret, err);
+}
+
+bool cg_root_pending(const struct cg_root *root)
+{
+	return root && root->pending;
+}
+
+int cg_root_probe(struct cg_root *root, struct jb_err *err)
+{
+	if (!root || !root->pending)
+		return 0;
+	root->pending = false;
+	return root_probe(root, &root->pending_opt, CG_FORCE_AUTO, err);
 }
 
 /* Only the process that made the bases removes them: a forked child running
@@ -566,11 +604,14 @@ int cg_read_cpu(const struct cg *cg, struct cg_cpu *ret)
 	return cg->root->ops->read_cpu(cg->cpu_fd, ret);
 }
 
-int cg_read_cpu_fds(const struct cg_root *root, const int fds[CG_CPU_FDS], struct cg_cpu *ret)
+int cg_read_cpu_fds(enum cg_backend backend, const int fds[CG_CPU_FDS], struct cg_cpu *ret)
 {
-	if (!root || !root->ops)
-		return -EINVAL;
-	return root->ops->read_cpu(fds, ret);
+	const struct cg_backend_ops *ops = NULL;
+	if (backend == CG_BACKEND_V1)
+		ops = &cg_v1_ops;
+	else if (backend == CG_BACKEND_V2 || backend == CG_BACKEND_V2_DELEGATED)
+		ops = &cg_v2_ops;
+	return ops ? ops->read_cpu(fds, ret) : -EINVAL;
 }
 
 void cg_cpu_fd_slots(const struct cg *cg, int ret[CG_CPU_FDS])

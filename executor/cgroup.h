@@ -38,6 +38,14 @@ struct cg_options {
  * CG_BACKEND_NONE, with the reason kept for cg_describe); fails for an
  * explicit --cgroup-parent or force that cannot be honoured. */
 int cg_root_open(const struct cg_options *opt, struct cg_root **ret, struct jb_err *err);
+/* The same, except that the automatic choice (no force, no parent: it
+ * cannot fail) waits for cg_root_probe: a single run probes while its init
+ * unshares its namespaces, not before the clone. Until then the root is
+ * pending and has no backend. */
+int cg_root_open_lazy(const struct cg_options *opt, struct cg_root **ret, struct jb_err *err);
+bool cg_root_pending(const struct cg_root *root);
+/* Probe a pending root (else nothing). */
+int cg_root_probe(struct cg_root *root, struct jb_err *err);
 void cg_root_free(struct cg_root *root);
 /* Remove the judgebox-PID directories this process made, once no job
  * cgroup is left in them (cg_root_free does it too); a later cg_make makes
@@ -98,7 +106,7 @@ int cg_read_cpu(const struct cg *cg, struct cg_cpu *ret);
  * process that gets copies of them (init); it reads its copies with
  * cg_read_cpu_fds. */
 void cg_cpu_fd_slots(const struct cg *cg, int ret[CG_CPU_FDS]);
-int cg_read_cpu_fds(const struct cg_root *root, const int fds[CG_CPU_FDS], struct cg_cpu *ret);
+int cg_read_cpu_fds(enum cg_backend backend, const int fds[CG_CPU_FDS], struct cg_cpu *ret);
 
 struct cg_stats {
 	struct cg_cpu cpu;

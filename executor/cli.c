@@ -353,11 +353,12 @@ static void init_args(void)
 	opflags_init(&arg_.op);
 }
 
-static int open_cgroups(struct cg_root **ret)
+static int open_cgroups(struct cg_root **ret, bool lazy)
 {
 	struct cg_options o = opflags_cg_options(&arg_.op);
 	struct jb_err err = {0};
-	if (cg_root_open(&o, ret, &err) < 0) {
+	int r = lazy ? cg_root_open_lazy(&o, ret, &err) : cg_root_open(&o, ret, &err);
+	if (r < 0) {
 		fprintf(stderr, "judgebox: cgroups: %s\n", err.msg);
 		return -EINVAL;
 	}
@@ -379,7 +380,8 @@ static int make_sup(struct cg_root *cg, struct sup **ret)
 /* The cgroup backend and a supervisor over it; nothing is left on failure. */
 static int open_runtime(struct cg_root **ret_cg, struct sup **ret_sup)
 {
-	int r = open_cgroups(ret_cg);
+	/* One job: probed after init's clone (cg_root_open_lazy). */
+	int r = open_cgroups(ret_cg, !arg_.stream);
 	if (r >= 0 && (r = make_sup(*ret_cg, ret_sup)) < 0) {
 		cg_root_free(*ret_cg);
 		*ret_cg = NULL;
@@ -658,7 +660,7 @@ static int cmd_info(int argc, char **argv, int i)
 	if (parse_flags(argc, argv, &i, &info_set) < 0)
 		return 2;
 	struct cg_root *cg = NULL;
-	if (open_cgroups(&cg) < 0)
+	if (open_cgroups(&cg, false) < 0)
 		return 1;
 	char buf[4096];
 	cg_root_describe(cg, buf, sizeof(buf));

@@ -143,6 +143,27 @@ static int wait_cg(const struct init_ctx *ctx, struct jb_err *err)
 	return 0;
 }
 
+/* The views the supervisor planned after the clone, from the report (which
+ * the strings point into: it outlives the job's set-up). */
+static void late_views(const struct init_report *rep, struct mnt_config *mc)
+{
+	static struct cg_view views[8];
+	const char *p = rep->cg_views, *end = rep->cg_views + sizeof(rep->cg_views);
+	size_t n = 0;
+	for (; n < rep->n_cg_views && n < ARRAY_SIZE(views); n++) {
+		const char *name_end = memchr(p, '\0', (size_t) (end - p));
+		const char *path = name_end ? name_end + 1 : end;
+		const char *path_end = memchr(path, '\0', (size_t) (end - path));
+		if (!path_end)
+			break; /* cannot happen: the supervisor wrote it whole */
+		views[n] = (struct cg_view){p, path};
+		p = path_end + 1;
+	}
+	mc->cg = views;
+	mc->n_cg = n;
+	mc->cg_points = true;
+}
+
 static int place_files(const struct job *job, struct jb_err *err)
 {
 	const Judgebox__Job *pb = job->pb;
@@ -186,6 +207,8 @@ static int setup(const struct init_ctx *ctx, struct jb_err *err)
 	/* The supervisor made the cgroup meanwhile: its dirs are bound next. */
 	if (r >= 0)
 		r = wait_cg(ctx, err);
+	if (r >= 0 && ctx->cg_late)
+		late_views(ctx->report, &mc);
 	if (r >= 0)
 		r = mnt_enter(&mc, err);
 	if (r >= 0)
@@ -275,16 +298,16 @@ static __attribute__((noreturn)) void child_main(const struct init_ctx *ctx, int
 	if (r >= 0 && cpus && sched_setaffinity(0, sizeof(*cpus), cpus) < 0)
 		r = jb_fail(&err, errno, "pin the program to its CPUs");
 	if (r >= 0)
-		r = lim_apply_rlimits(&ctx->job->limits, ctx->fallback, &err);
+		r = lim_apply_rlimits(&ctx->job->limits, rep->cg_fallback, &err);
 	if (r >= 0)
 		r = caps_drop_all(true, &err); /* init emptied the bounding set (init_main) */
 	if (r < 0)
 		child_fail(ctx, notify_fd, &err);
 	char path[PATH_MAX];
 	int not_found = resolve_program(ctx->job, path, sizeof(path));
-	if (ctx->cg_root)
+	if (rep->cg_backend != CG_BACKEND_NONE)
 		rep->cpu_base_valid =
-			cg_read_cpu_fds(ctx->cg_root, late.cpu_fd, &rep->cpu_base) >= 0;
+			cg_read_cpu_fds(rep->cg_backend, late.cpu_fd, &rep->cpu_base) >= 0;
 	rep->exec_start_us = jb_now_us();
 	rep->exec_started = true;
 	struct sock_fprog prog = {.len = rep->bpf_len, .filter = rep->bpf};

@@ -50,6 +50,13 @@ struct init_report {
 	struct jb_err child_err;
 	bool done;	  /* init finished and the figures are final */
 	bool left_cgroup; /* init is out of the job's cgroups (before done) */
+	/* Set before 'C'. The backend reads the CPU counters; fallback: no
+	 * cgroup, rlimits stand in. With init_ctx.cg_late, the views too:
+	 * n_cg_views "name\0path\0" pairs in cg_views. */
+	enum cg_backend cg_backend;
+	bool cg_fallback;
+	size_t n_cg_views;
+	char cg_views[8192];
 	/* The seccomp filter and the table of decisions init answers its
 	 * notifications by, copied here by the supervisor before 'G': the
 	 * policy is loaded while init sets up, after init was cloned. */
@@ -84,12 +91,11 @@ struct init_msg {
  * cgroup's descriptors come later with 'C'. */
 struct init_ctx {
 	const struct job *job;
-	const struct cg_root *cg_root; /* NULL without cgroups */
-	struct cg_view cg_views[8];    /* planned: the dirs exist at 'C' */
+	struct cg_view cg_views[8]; /* planned: the dirs exist at 'C' */
 	size_t n_cg_views;
-	bool fallback; /* no cgroup: rlimits stand in */
-	int ctl_fd;    /* init's end of the supervisor -> init socket */
-	int msg_fd;    /* write end of init -> supervisor */
+	bool cg_late; /* cgroups not probed yet: the views come with 'C' */
+	int ctl_fd;   /* init's end of the supervisor -> init socket */
+	int msg_fd;   /* write end of init -> supervisor */
 	int stdin_fd, stdout_fd, stderr_fd;
 	int collect_fd;		    /* write end: collected files after the run */
 	struct init_report *report; /* shared mapping */

@@ -483,11 +483,18 @@ static int mount_job_parts(const struct mnt_config *cfg, struct jb_err *err)
 		r = mount_at(DATA "/tmp", NEWROOT "/tmp", NULL, MS_BIND, NULL, err);
 	if (r >= 0)
 		r = mount_at(DATA "/shm", NEWROOT "/dev/shm", NULL, MS_BIND, NULL, err);
+	static const char *const points[] = {NEWROOT "/sys", NEWROOT "/sys/fs",
+					     NEWROOT "/sys/fs/cgroup"};
+	for (size_t i = 0; r >= 0 && cfg->cg_points && cfg->n_cg && i < ARRAY_SIZE(points); i++)
+		r = make_dir(points[i], 0755, err); /* the root tmpfs is writable still */
 	for (size_t i = 0; r >= 0 && i < cfg->n_cg; i++) {
 		char dst[PATH_MAX];
 		snprintf(dst, sizeof(dst), NEWROOT "/sys/fs/cgroup%s%s",
 			 cfg->cg[i].name[0] ? "/" : "", cfg->cg[i].name);
-		r = mount_at(cfg->cg[i].path, dst, NULL, MS_BIND, NULL, err);
+		if (cfg->cg_points && cfg->cg[i].name[0])
+			r = make_dir(dst, 0755, err);
+		if (r >= 0)
+			r = mount_at(cfg->cg[i].path, dst, NULL, MS_BIND, NULL, err);
 		if (r >= 0)
 			r = make_readonly(dst, false, err);
 	}

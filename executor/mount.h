@@ -15,6 +15,7 @@ struct mnt_config {
 	uint64_t box_bytes;	  /* size of the tmpfs behind /box, /tmp, /dev/shm */
 	const struct cg_view *cg; /* cgroup dirs to show at /sys/fs/cgroup */
 	size_t n_cg;
+	bool cg_points;	 /* mnt_enter makes the views' mount points (known late) */
 	int template_fd; /* mnt_template_build's tree, or -1: build it here */
 };
 

@@ -245,7 +245,8 @@ static void check_v2_stats(struct cg_root *root, struct cg *cg, const char *job)
 	int slots[CG_CPU_FDS];
 	cg_cpu_fd_slots(cg, slots);
 	struct cg_cpu copy = {0};
-	ok(cg_read_cpu_fds(root, slots, &copy) == 0 && copy.usage_us == cpu.usage_us,
+	ok(cg_read_cpu_fds(cg_root_backend(root), slots, &copy) == 0 &&
+		   copy.usage_us == cpu.usage_us,
 	   "v2: cg_read_cpu_fds over the same descriptors reads the same");
 	/* The fd opened at cg_create sees new contents: pread at 0 each time. */
 	put(in(job, "cpu.stat"), "usage_usec 99000000\nuser_usec 98000000\nsystem_usec 1\n");
@@ -983,6 +984,46 @@ static void test_real(void)
 	check_root_free(root, desc);
 }
 
+/* cg_root_open_lazy: the automatic choice waits for cg_root_probe and then
+ * is what cg_root_open finds; a forced one is probed at once. */
+static void test_lazy(void)
+{
+	struct jb_err err = {0};
+	char eager_desc[4096], lazy_desc[4096];
+	v1_tree(true, true);
+	v1_mountinfo();
+	struct cg_options o = v1_opts(true);
+	struct cg_root *eager = NULL, *lazy = NULL;
+	ok(cg_root_open(&o, &eager, &err) == 0 && !cg_root_pending(eager),
+	   "lazy: cg_root_open probes at once (%s)", err.msg);
+	ok(cg_root_open_lazy(&o, &lazy, &err) == 0 && cg_root_pending(lazy) &&
+		   cg_root_backend(lazy) == CG_BACKEND_NONE,
+	   "lazy: the automatic choice is pending, with no backend yet");
+	ok(lazy && cg_root_probe(lazy, &err) == 0 && !cg_root_pending(lazy) &&
+		   cg_root_backend(lazy) == CG_BACKEND_V1,
+	   "lazy: cg_root_probe picks cgroup v1 (%s)", err.msg);
+	ok(lazy && cg_root_probe(lazy, &err) == 0 && cg_root_backend(lazy) == CG_BACKEND_V1,
+	   "lazy: a second cg_root_probe changes nothing");
+	if (eager && lazy) {
+		cg_root_describe(eager, eager_desc, sizeof(eager_desc));
+		cg_root_describe(lazy, lazy_desc, sizeof(lazy_desc));
+		ok(strcmp(eager_desc, lazy_desc) == 0, "lazy: the same hierarchies and parents");
+	}
+	cg_root_free(lazy);
+	lazy = NULL;
+	o.force = "v1";
+	ok(cg_root_open_lazy(&o, &lazy, &err) == 0 && !cg_root_pending(lazy) &&
+		   cg_root_backend(lazy) == CG_BACKEND_V1,
+	   "lazy: a forced backend is probed at once (%s)", err.msg);
+	cg_root_free(lazy);
+	lazy = NULL;
+	o.force = "v2";
+	ok(cg_root_open_lazy(&o, &lazy, &err) < 0 && !lazy,
+	   "lazy: an impossible force fails at open: %s", err.msg);
+	cg_root_free(eager);
+	rm_rf(tree);
+}
+
 int main(int argc, char **argv)
 {
 	if (argc == 3 && strcmp(argv[1], "--child") == 0)
@@ -998,6 +1039,7 @@ int main(int argc, char **argv)
 	test_v1_fake(true);
 	test_v1_fake(false);
 	test_v1_detect();
+	test_lazy();
 	test_real();
 	printf("1..%d\n", t_n);
 	return t_fail ? 1 : 0;
