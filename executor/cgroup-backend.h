@@ -74,6 +74,7 @@ struct cg_root {
 	bool ready;	      /* bases made and prepared */
 	pthread_mutex_t lock; /* guards the lazy creation of the bases */
 	bool pending;	      /* cg_root_open_lazy: not probed yet */
+	bool swept;	      /* cg_root_sweep ran */
 	struct cg_options pending_opt;
 	char why[CG_WHY_MAX];
 };

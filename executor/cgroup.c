@@ -373,7 +373,7 @@ int cg_root_describe(const struct cg_root *root, char *buf, size_t n)
  * our pid is taken over: its name says it is ours. */
 /* judgebox-PID bases whose judgebox died by SIGKILL (no cleanup ran): its
  * init died with it (PR_SET_PDEATHSIG) and the job cgroups are empty, so
- * remove them, the first time this process makes its own. Best effort. */
+ * remove them (cg_root_sweep). Best effort. */
 static void sweep_dead(const char *parent)
 {
 	DIR *d = opendir(parent);
@@ -405,6 +405,17 @@ static void sweep_dead(const char *parent)
 	closedir(d);
 }
 
+void cg_root_sweep(struct cg_root *root)
+{
+	if (!root || root->swept || root->pending || root->fake_tree || getpid() != root->owner)
+		return;
+	root->swept = true;
+	for (size_t i = 0; i < root->n_view; i++)
+		sweep_dead(root->view[i].parent);
+	for (size_t i = 0; i < root->n_hier; i++)
+		sweep_dead(root->hier[i].parent);
+}
+
 /* dir's v1 "tasks" file in *fd, opened on first use (-1 if it cannot be). */
 static int tasks_fd(int *fd, const char *dir)
 {
@@ -419,7 +430,6 @@ static int tasks_fd(int *fd, const char *dir)
 /* A view base: cpuset needs its cpus and mems before it takes a task. */
 static int view_ready(struct cg_view_hier *v, struct jb_err *err)
 {
-	sweep_dead(v->parent);
 	if (mkdir(v->base, 0755) < 0 && errno != EEXIST)
 		return jb_fail(err, errno, "create cgroup '%s'", v->base);
 	v->made = true;
@@ -448,8 +458,6 @@ static int bases_ready(struct cg_root *root, struct jb_err *err)
 	}
 	for (size_t i = 0; i < root->n_hier; i++) {
 		struct cg_hier *h = &root->hier[i];
-		if (!root->fake_tree)
-			sweep_dead(h->parent);
 		if (h->base_made)
 			continue;
 		if (mkdir(h->base, 0755) < 0 && errno != EEXIST)

@@ -52,6 +52,10 @@ void cg_root_free(struct cg_root *root);
  * them again. */
 void cg_root_release(struct cg_root *root);
 enum cg_backend cg_root_backend(const struct cg_root *root);
+/* Remove the judgebox-PID directories of dead judgebox processes (killed
+ * before their cleanup), once per process: six directory listings, so the
+ * supervisor does it while a job runs, not on its way to start. */
+void cg_root_sweep(struct cg_root *root);
 const char *cg_backend_name(enum cg_backend b); /* "cgroup v2", "cgroup v1", ... */
 /* Several lines: backend, why it was chosen, the paths used. */
 int cg_root_describe(const struct cg_root *root, char *buf, size_t n);

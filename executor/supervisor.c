@@ -713,8 +713,10 @@ static int run_spawn(struct sup *s, struct run *r, const struct pair_io *io, str
 	 * needs nothing more from us after set-up: 'G' goes now (after the
 	 * filter is in place: the program loads it at 'G'), and init starts
 	 * the program without waiting for our answer to its READY. */
-	if (r->placed && (r->self_attached || !r->cg))
+	if (r->placed && (r->self_attached || !r->cg)) {
 		(void) send_go(r);
+		cg_root_sweep(s->cfg.cg_root); /* once: the program starts meanwhile */
+	}
 	return 0;
 }
 
@@ -959,6 +961,7 @@ static void on_msg(struct sup *s, struct run *r)
 		return;
 	}
 	go(r);
+	cg_root_sweep(s->cfg.cg_root); /* once: the program starts meanwhile */
 }
 
 /* Read what is there; past output_bytes keep nothing more and end the job:
