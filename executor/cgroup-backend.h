@@ -75,6 +75,7 @@ struct cg_root {
 	pthread_mutex_t lock; /* guards the lazy creation of the bases */
 	bool pending;	      /* cg_root_open_lazy: not probed yet */
 	bool swept;	      /* cg_root_sweep ran */
+	bool flat;	      /* cg_options.flat, on v1: no bases, jobs under the parents */
 	struct cg_options pending_opt;
 	char why[CG_WHY_MAX];
 };

@@ -247,6 +247,7 @@ static int root_probe(struct cg_root *root, const struct cg_options *o, enum cg_
 	if (r < 0)
 		return r;
 	root->fake_tree = root->n_hier > 0 && is_fake_tree(root->hier[0].parent);
+	root->flat = o->flat && root->backend == CG_BACKEND_V1;
 	return 0;
 }
 
@@ -385,9 +386,9 @@ static void sweep_dead(const char *parent)
 		if (strncmp(e->d_name, "judgebox-", 9) != 0)
 			continue;
 		long pid = strtol(e->d_name + 9, &end, 10);
-		if (*end || pid <= 0 || pid == getpid() || kill((pid_t) pid, 0) == 0 ||
-		    errno != ESRCH)
-			continue;
+		if ((*end && *end != '-') || pid <= 0 || pid == getpid() ||
+		    kill((pid_t) pid, 0) == 0 || errno != ESRCH)
+			continue; /* judgebox-PID (a base), judgebox-PID-NAME (flat) */
 		char base[PATH_MAX];
 		snprintf(base, sizeof(base), "%s/%s", parent, e->d_name);
 		DIR *jd = opendir(base);
@@ -456,7 +457,7 @@ static int bases_ready(struct cg_root *root, struct jb_err *err)
 		if (r < 0)
 			return r;
 	}
-	for (size_t i = 0; i < root->n_hier; i++) {
+	for (size_t i = 0; i < root->n_hier && !root->flat; i++) {
 		struct cg_hier *h = &root->hier[i];
 		if (h->base_made)
 			continue;
@@ -491,7 +492,10 @@ static struct cg *cg_new(struct cg_root *root, const char *name)
 	for (size_t i = 0; i < CG_HIER_MAX; i++)
 		cg->self_fd[i] = -1;
 	for (size_t i = 0; i < root->n_hier; i++) {
-		if (asprintf(&cg->path[i], "%s/%s", root->hier[i].base, name) < 0) {
+		const struct cg_hier *h = &root->hier[i];
+		int k = root->flat ? asprintf(&cg->path[i], "%s-%s", h->base, name)
+				   : asprintf(&cg->path[i], "%s/%s", h->base, name);
+		if (k < 0) {
 			cg->path[i] = NULL;
 			cg_destroy(cg);
 			return NULL;

@@ -32,6 +32,11 @@ struct cg_options {
 	const char *mounts;
 	const char *parent;
 	const char *force;
+	/* A process of one or two jobs: on v1 each job's cgroup is made right
+	 * under the parent as judgebox-PID-NAME, with no judgebox-PID base (a
+	 * mkdir and an rmdir less per hierarchy, and as much kernel work less
+	 * destroying them). */
+	bool flat;
 };
 
 /* Probe and choose a backend. Never fails for lack of cgroups (that picks

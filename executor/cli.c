@@ -356,6 +356,7 @@ static void init_args(void)
 static int open_cgroups(struct cg_root **ret, bool lazy)
 {
 	struct cg_options o = opflags_cg_options(&arg_.op);
+	o.flat = lazy; /* one job (and maybe its interactor) */
 	struct jb_err err = {0};
 	int r = lazy ? cg_root_open_lazy(&o, ret, &err) : cg_root_open(&o, ret, &err);
 	if (r < 0) {

@@ -411,10 +411,13 @@ def _cgroup_is_ours(path, ours):
     """A judgebox-* cgroup is a leftover when it is empty (nobody removed it) or
     holds one of our descendants; one holding only strangers' tasks belongs to
     a concurrent run on this shared machine. judgebox-PID, the per-process
-    parent, belongs to that judgebox while PID lives (a concurrent test's)."""
-    base = os.path.basename(path)
-    if base.startswith("judgebox-") and base[9:].isdigit():
-        pid = int(base[9:])
+    parent, belongs to that judgebox while PID lives (a concurrent test's), and
+    so does judgebox-PID-NAME, the job cgroup a single run makes right under
+    the parent on v1."""
+    import re
+    m = re.match(r"judgebox-(\d+)(-.*)?$", os.path.basename(path))
+    if m:
+        pid = int(m.group(1))
         if pid not in ours and os.path.exists("/proc/%d" % pid):
             return False
     pids = []
@@ -520,11 +523,11 @@ def _own_cgroup(controller):
 
 
 def foreign_cgroup(path):
-    """True for a judgebox-PID cgroup (or one below it) made by another
+    """True for a judgebox-PID[-NAME] cgroup (or one below it) made by another
     session of a shared v1 host that gives each session its own memory
     cgroup: its memory-hierarchy twin lies outside our memory cgroup."""
     import re
-    m = re.search(r"/(judgebox-\d+)(/|$)", path)
+    m = re.search(r"/(judgebox-\d+(?:-[^/]*)?)(/|$)", path)
     own = _own_cgroup("memory")
     if not m or own is None:
         return False

@@ -1024,6 +1024,45 @@ static void test_lazy(void)
 	rm_rf(tree);
 }
 
+/* cg_options.flat on v1: each job's cgroup right under the parents
+ * (judgebox-PID-NAME), no judgebox-PID base; two jobs side by side. */
+static void test_flat(void)
+{
+	struct jb_err err = {0};
+	int pid = (int) getpid();
+	v1_tree(true, true);
+	v1_mountinfo();
+	struct cg_options o = v1_opts(true);
+	o.flat = true;
+	struct cg_root *root = NULL;
+	ok(cg_root_open_lazy(&o, &root, &err) == 0 && cg_root_probe(root, &err) == 0 &&
+		   cg_root_backend(root) == CG_BACKEND_V1,
+	   "flat: v1 (%s)", err.msg);
+	if (!root)
+		return;
+	struct cg *a = NULL, *b = NULL;
+	ok(cg_create(root, "job1", &a, &err) == 0 && cg_create(root, "job2", &b, &err) == 0,
+	   "flat: two cgroups (%s)", err.msg);
+	char mem1[256], mem2[256], pids1[256], base[256];
+	snprintf(mem1, sizeof(mem1), "fs/memory/a/b/judgebox-%d-job1", pid);
+	snprintf(mem2, sizeof(mem2), "fs/memory/a/b/judgebox-%d-job2", pid);
+	snprintf(pids1, sizeof(pids1), "fs/pids/judgebox-%d-job1", pid);
+	snprintf(base, sizeof(base), "fs/memory/a/b/judgebox-%d", pid);
+	ok(exists(at("%s", mem1)) && exists(at("%s", mem2)) && exists(at("%s", pids1)),
+	   "flat: judgebox-<pid>-<name> right under each parent");
+	ok(!exists(at("%s", base)), "flat: no judgebox-<pid> base");
+	struct cg_view v[4];
+	ok(a && cg_views(a, v, 4) >= 1 && strcmp(v[0].path, at("%s", mem1)) == 0,
+	   "flat: the view is the job's own directory");
+	cg_destroy(a);
+	ok(!exists(at("%s", mem1)) && exists(at("%s", mem2)),
+	   "flat: cg_destroy removes only its own directories");
+	cg_destroy(b);
+	cg_root_free(root);
+	ok(!exists(at("%s", mem2)) && !exists(at("%s", base)), "flat: nothing left");
+	rm_rf(tree);
+}
+
 int main(int argc, char **argv)
 {
 	if (argc == 3 && strcmp(argv[1], "--child") == 0)
@@ -1040,6 +1079,7 @@ int main(int argc, char **argv)
 	test_v1_fake(false);
 	test_v1_detect();
 	test_lazy();
+	test_flat();
 	test_real();
 	printf("1..%d\n", t_n);
 	return t_fail ? 1 : 0;
