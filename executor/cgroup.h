@@ -134,8 +134,8 @@ int cg_read_stats(const struct cg *cg, struct cg_stats *ret, struct jb_err *err)
 int cg_reuse(struct cg *cg, struct jb_err *err);
 
 /* Close the descriptors an emptied cgroup keeps (its CPU counters, its
- * tasks files) while it waits for reuse: a worker's open files stay flat
- * however many spares it holds. cg_reuse opens them again. */
+ * tasks files) while it waits for reuse: an idle worker's open files stay
+ * flat however many spares it holds. cg_reuse opens them again. */
 void cg_park(struct cg *cg);
 
 /* Kill every task (cgroup.kill on v2; freeze, kill, thaw on v1). */
