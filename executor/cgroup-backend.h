@@ -44,7 +44,7 @@ struct cg_backend_ops {
 	int (*read_cpu)(const int fds[CG_CPU_FDS], struct cg_cpu *ret);
 	int (*set_limits)(struct cg *cg, uint64_t memory_bytes, uint32_t pids_max,
 			  struct jb_err *err);
-	int (*read_stats)(const struct cg *cg, struct cg_stats *ret, struct jb_err *err);
+	int (*read_stats)(struct cg *cg, struct cg_stats *ret, struct jb_err *err);
 	int (*kill_all)(struct cg *cg, struct jb_err *err);
 	/* Reset an empty cgroup's peaks for its next job; NULL: cannot. */
 	int (*reset)(struct cg *cg, struct jb_err *err);
@@ -80,6 +80,18 @@ struct cg_root {
 	char why[CG_WHY_MAX];
 };
 
+/* A file of a job directory kept open (cg_read, cg_write): a stream reuses
+ * its run's cgroup job after job, and opening a cgroup file costs more than
+ * reading or writing it. dir is one of cg->path[]. Not for v1's
+ * cgroup.procs and tasks lists, which an open file caches for a second. */
+#define CG_KEPT_MAX 16
+struct cg_kept {
+	const char *dir;
+	const char *file;
+	int flags;
+	int fd;
+};
+
 struct cg {
 	struct cg_root *root;	  /* borrowed: the root outlives its cgroups */
 	char *path[CG_HIER_MAX];  /* job directory in root->hier[i] */
@@ -91,6 +103,8 @@ struct cg {
 	uint32_t set_pids;
 	uint64_t base_oom_kills; /* counters that cannot be reset, at cg_reuse */
 	uint64_t base_pids_max_hits;
+	struct cg_kept kept[CG_KEPT_MAX]; /* cg_read, cg_write; closed by cg_park */
+	size_t n_kept;
 };
 
 extern const struct cg_backend_ops cg_v1_ops;
@@ -138,6 +152,14 @@ ssize_t cg_file_read(const char *dir, const char *file, char *buf, size_t n);
 int cg_file_u64(const char *dir, const char *file, uint64_t *ret, struct jb_err *err);
 int cg_file_key_u64(const char *dir, const char *file, const char *key, uint64_t *ret,
 		    struct jb_err *err);
+/* The same on cg's kept descriptors (struct cg_kept); on a fake tree, whose
+ * tests rewrite files whole, the path functions above. */
+ssize_t cg_read(struct cg *cg, const char *dir, const char *file, char *buf, size_t n);
+int cg_write(struct cg *cg, const char *dir, const char *file, const char *val, bool optional,
+	     struct jb_err *err);
+int cg_u64(struct cg *cg, const char *dir, const char *file, uint64_t *ret, struct jb_err *err);
+int cg_key_u64(struct cg *cg, const char *dir, const char *file, const char *key, uint64_t *ret,
+	       struct jb_err *err);
 /* Open dir/file O_RDONLY|O_CLOEXEC (created empty on a fake tree, where no
  * kernel populates a fresh directory). Returns the fd or -errno. */
 int cg_file_open_ro(const struct cg_root *root, const char *dir, const char *file,

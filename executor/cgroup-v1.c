@@ -204,24 +204,24 @@ static int v1_set_limits(struct cg *cg, uint64_t memory_bytes, uint32_t pids_max
 
 /* "oom_kill N" in memory.oom_control came in Linux 4.13. Before, the best
  * we have: the limit was hit and the cgroup is under OOM right now. */
-static int v1_read_oom(const char *mem, uint64_t *ret, struct jb_err *err)
+static int v1_read_oom(struct cg *cg, const char *mem, uint64_t *ret, struct jb_err *err)
 {
 	char buf[512];
 	uint64_t failcnt = 0, under = 0;
-	ssize_t k = cg_file_read(mem, "memory.oom_control", buf, sizeof(buf));
+	ssize_t k = cg_read(cg, mem, "memory.oom_control", buf, sizeof(buf));
 	if (k < 0)
 		return jb_fail(err, (int) -k, "read '%s/memory.oom_control'", mem);
 	if (cg_keyed_u64(buf, "oom_kill", ret) == 0)
 		return 0;
 	(void) cg_keyed_u64(buf, "under_oom", &under); /* absent: not under OOM */
-	int r = cg_file_u64(mem, "memory.failcnt", &failcnt, err);
+	int r = cg_u64(cg, mem, "memory.failcnt", &failcnt, err);
 	if (r < 0)
 		return r;
 	*ret = failcnt > 0 && under > 0;
 	return 0;
 }
 
-static int v1_read_stats(const struct cg *cg, struct cg_stats *ret, struct jb_err *err)
+static int v1_read_stats(struct cg *cg, struct cg_stats *ret, struct jb_err *err)
 {
 	const char *mem = v1_path(cg, CG_ROLE_MEMORY);
 	const char *pids = v1_path(cg, CG_ROLE_PIDS);
@@ -229,14 +229,14 @@ static int v1_read_stats(const struct cg *cg, struct cg_stats *ret, struct jb_er
 	if (r < 0)
 		return jb_fail(err, -r, "read the cpuacct usage of '%s'",
 			       v1_path(cg, CG_ROLE_CPUACCT));
-	r = cg_file_u64(mem, "memory.max_usage_in_bytes", &ret->memory_peak_bytes, err);
+	r = cg_u64(cg, mem, "memory.max_usage_in_bytes", &ret->memory_peak_bytes, err);
 	if (r < 0)
 		return r;
 	ret->memory_peak_exact = true;
-	r = v1_read_oom(mem, &ret->oom_kills, err);
+	r = v1_read_oom(cg, mem, &ret->oom_kills, err);
 	if (r < 0)
 		return r;
-	r = cg_file_key_u64(pids, "pids.events", "max", &ret->pids_max_hits, NULL);
+	r = cg_key_u64(cg, pids, "pids.events", "max", &ret->pids_max_hits, NULL);
 	if (r < 0 && r != -ENOENT)
 		return jb_fail(err, -r, "read '%s/pids.events'", pids);
 	return 0;
@@ -273,20 +273,20 @@ static int v1_reset(struct cg *cg, struct jb_err *err)
 	 * a small charge usually is, the per-CPU charge stock, the next job
 	 * uses first anyway. */
 	uint64_t used = 0;
-	int r = cg_file_u64(mem, "memory.usage_in_bytes", &used, err);
+	int r = cg_u64(cg, mem, "memory.usage_in_bytes", &used, err);
 	if (r >= 0 && used > V1_REUSE_MAX_CHARGE) {
 		(void) cg_file_write(mem, "memory.force_empty", "0", true, NULL);
-		r = cg_file_u64(mem, "memory.usage_in_bytes", &used, err);
+		r = cg_u64(cg, mem, "memory.usage_in_bytes", &used, err);
 	}
 	if (r >= 0 && used > V1_REUSE_MAX_CHARGE)
 		r = jb_fail(err, EBUSY, "reuse '%s': %llu bytes still charged", mem,
 			    (unsigned long long) used);
 	if (r >= 0)
-		r = cg_file_write(mem, "memory.max_usage_in_bytes", "0", false, err);
+		r = cg_write(cg, mem, "memory.max_usage_in_bytes", "0", false, err);
 	if (r >= 0)
-		r = cg_file_write(cpu, "cpuacct.usage", "0", false, err);
+		r = cg_write(cg, cpu, "cpuacct.usage", "0", false, err);
 	if (r >= 0)
-		(void) cg_file_write(mem, "memory.failcnt", "0", true, NULL); /* a nicety */
+		(void) cg_write(cg, mem, "memory.failcnt", "0", true, NULL); /* a nicety */
 	struct cg_stats st = {0};
 	if (r >= 0)
 		r = v1_read_stats(cg, &st, err);
@@ -305,7 +305,7 @@ static int v1_kill_all(struct cg *cg, struct jb_err *err)
 	char one[2];
 	/* Usually the pid namespace took every task with it already: an empty
 	 * cgroup needs no freezing (four writes and a wait). */
-	if (fz && cg_file_read(fz, "cgroup.procs", one, sizeof(one)) == 0)
+	if (fz && cg_file_read(fz, "cgroup.procs", one, sizeof(one)) == 0) /* not kept: cg_reuse */
 		return 0;
 	if (fz && cg_file_write(fz, "freezer.state", "FROZEN", false, NULL) == 0) {
 		v1_wait_frozen(fz);

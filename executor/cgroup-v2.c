@@ -218,31 +218,31 @@ static int v2_set_limits(struct cg *cg, uint64_t memory_bytes, uint32_t pids_max
 
 /* memory.peak exists since Linux 5.19; before, memory.current is all there
  * is, read at the end: a lower bound. */
-static int v2_read_peak(const char *dir, struct cg_stats *ret, struct jb_err *err)
+static int v2_read_peak(struct cg *cg, const char *dir, struct cg_stats *ret, struct jb_err *err)
 {
-	int r = cg_file_u64(dir, "memory.peak", &ret->memory_peak_bytes, NULL);
+	int r = cg_u64(cg, dir, "memory.peak", &ret->memory_peak_bytes, NULL);
 	ret->memory_peak_exact = r == 0;
 	if (r == -ENOENT)
-		r = cg_file_u64(dir, "memory.current", &ret->memory_peak_bytes, err);
+		r = cg_u64(cg, dir, "memory.current", &ret->memory_peak_bytes, err);
 	else if (r < 0)
 		r = jb_fail(err, -r, "read '%s/memory.peak'", dir);
 	return r;
 }
 
-static int v2_read_stats(const struct cg *cg, struct cg_stats *ret, struct jb_err *err)
+static int v2_read_stats(struct cg *cg, struct cg_stats *ret, struct jb_err *err)
 {
 	const char *dir = cg->path[0];
 	int r = v2_read_cpu(cg->cpu_fd, &ret->cpu);
 	if (r < 0)
 		return jb_fail(err, -r, "read '%s/cpu.stat'", dir);
-	r = v2_read_peak(dir, ret, err);
+	r = v2_read_peak(cg, dir, ret, err);
 	if (r < 0)
 		return r;
 	/* memory.events counts the subtree (memory.events.local would not). */
-	r = cg_file_key_u64(dir, "memory.events", "oom_kill", &ret->oom_kills, NULL);
+	r = cg_key_u64(cg, dir, "memory.events", "oom_kill", &ret->oom_kills, NULL);
 	if (r < 0 && r != -ENOENT)
 		return jb_fail(err, -r, "read '%s/memory.events'", dir);
-	r = cg_file_key_u64(dir, "pids.events", "max", &ret->pids_max_hits, NULL);
+	r = cg_key_u64(cg, dir, "pids.events", "max", &ret->pids_max_hits, NULL);
 	if (r < 0 && r != -ENOENT)
 		return jb_fail(err, -r, "read '%s/pids.events'", dir);
 	return 0;

@@ -632,7 +632,7 @@ void cg_cpu_fd_slots(const struct cg *cg, int ret[CG_CPU_FDS])
 		ret[i] = cg->cpu_fd[i];
 }
 
-int cg_read_stats(const struct cg *cg, struct cg_stats *ret, struct jb_err *err)
+int cg_read_stats(struct cg *cg, struct cg_stats *ret, struct jb_err *err)
 {
 	*ret = (struct cg_stats){0};
 	int r = cg->root->ops->read_stats(cg, ret, err);
@@ -651,6 +651,8 @@ int cg_reuse(struct cg *cg, struct jb_err *err)
 		return jb_fail(err, ENOTSUP, "reuse a cgroup: not on this backend");
 	for (size_t i = 0; i < cg->n_path; i++) {
 		char one[2];
+		/* A fresh open each time: v1 keeps an open file's pid list for a
+		 * second, so a kept descriptor could read a stale one. */
 		if (cg_file_read(cg->path[i], "cgroup.procs", one, sizeof(one)) != 0)
 			return jb_fail(err, EBUSY, "reuse cgroup '%s': tasks remain", cg->path[i]);
 	}
@@ -672,6 +674,9 @@ void cg_park(struct cg *cg)
 		closep(&cg->self_fd[i]);
 		cg->self_fd[i] = -1;
 	}
+	for (size_t i = 0; i < cg->n_kept; i++)
+		closep(&cg->kept[i].fd);
+	cg->n_kept = 0;
 }
 
 int cg_kill_all(struct cg *cg, struct jb_err *err)
@@ -702,6 +707,8 @@ void cg_destroy(struct cg *cg)
 		closep(&cg->self_fd[i]);
 		free(cg->path[i]);
 	}
+	for (size_t i = 0; i < cg->n_kept; i++)
+		closep(&cg->kept[i].fd);
 	free(cg);
 }
 
@@ -1006,6 +1013,89 @@ int cg_file_open_ro(const struct cg_root *root, const char *dir, const char *fil
 	if (fd < 0)
 		return jb_fail(err, errno, "open '%s'", path);
 	return fd;
+}
+
+/* dir/file's kept descriptor, opened with flags on first use, or -errno. A
+ * full table keeps no more: *close_after says the caller closes it. */
+static int kept_fd(struct cg *cg, const char *dir, const char *file, int flags, bool *close_after)
+{
+	*close_after = false;
+	for (size_t i = 0; i < cg->n_kept; i++)
+		if (cg->kept[i].dir == dir && cg->kept[i].flags == flags &&
+		    !strcmp(cg->kept[i].file, file))
+			return cg->kept[i].fd;
+	char path[PATH_MAX];
+	if (cg_join(path, sizeof(path), dir, file) < 0)
+		return -ENAMETOOLONG;
+	int fd = open(path, flags | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	if (cg->n_kept < CG_KEPT_MAX)
+		cg->kept[cg->n_kept++] = (struct cg_kept){dir, file, flags, fd};
+	else
+		*close_after = true;
+	return fd;
+}
+
+ssize_t cg_read(struct cg *cg, const char *dir, const char *file, char *buf, size_t n)
+{
+	if (cg->root->fake_tree)
+		return cg_file_read(dir, file, buf, n);
+	bool close_after;
+	int fd = kept_fd(cg, dir, file, O_RDONLY, &close_after);
+	if (fd < 0)
+		return fd;
+	ssize_t k = cg_pread_all(fd, buf, n - 1);
+	if (close_after)
+		close(fd);
+	if (k < 0)
+		return k;
+	buf[k] = '\0';
+	return k;
+}
+
+int cg_write(struct cg *cg, const char *dir, const char *file, const char *val, bool optional,
+	     struct jb_err *err)
+{
+	if (cg->root->fake_tree)
+		return cg_file_write(dir, file, val, optional, err);
+	bool close_after;
+	int fd = kept_fd(cg, dir, file, O_WRONLY, &close_after);
+	if (fd == -ENOENT && optional)
+		return 1;
+	if (fd < 0)
+		return jb_fail(err, -fd, "open '%s/%s'", dir, file);
+	size_t len = strlen(val);
+	ssize_t k = write(fd, val, len); /* one write, parsed alone (cg_file_write) */
+	int e = k < 0 ? errno : EIO;
+	if (close_after)
+		close(fd);
+	if (k < 0 || (size_t) k != len)
+		return jb_fail(err, e, "write '%s' to '%s/%s'", val, dir, file);
+	return 0;
+}
+
+int cg_u64(struct cg *cg, const char *dir, const char *file, uint64_t *ret, struct jb_err *err)
+{
+	char buf[64];
+	ssize_t k = cg_read(cg, dir, file, buf, sizeof(buf));
+	if (k < 0)
+		return jb_fail(err, (int) -k, "read '%s/%s'", dir, file);
+	if (cg_parse_u64(buf, ret) < 0)
+		return jb_fail(err, EBADMSG, "read '%s/%s': not a number", dir, file);
+	return 0;
+}
+
+int cg_key_u64(struct cg *cg, const char *dir, const char *file, const char *key, uint64_t *ret,
+	       struct jb_err *err)
+{
+	char buf[4096];
+	ssize_t k = cg_read(cg, dir, file, buf, sizeof(buf));
+	if (k < 0)
+		return jb_fail(err, (int) -k, "read '%s/%s'", dir, file);
+	if (cg_keyed_u64(buf, key, ret) < 0)
+		return jb_fail(err, ENOENT, "read '%s/%s': no '%s' line", dir, file, key);
+	return 0;
 }
 
 /* ---- parsers (stack only: cg_read_cpu runs between fork and exec) ---- */

@@ -124,7 +124,7 @@ struct cg_stats {
 	bool memory_peak_exact; /* false when the peak is a best effort */
 	uint64_t pids_max_hits; /* fork failures at pids.max, where known */
 };
-int cg_read_stats(const struct cg *cg, struct cg_stats *ret, struct jb_err *err);
+int cg_read_stats(struct cg *cg, struct cg_stats *ret, struct jb_err *err);
 
 /* Ready an empty cgroup that held a finished job for the next one, so a
  * stream skips a mkdir and rmdir per hierarchy and job: peaks and CPU are
@@ -134,8 +134,9 @@ int cg_read_stats(const struct cg *cg, struct cg_stats *ret, struct jb_err *err)
 int cg_reuse(struct cg *cg, struct jb_err *err);
 
 /* Close the descriptors an emptied cgroup keeps (its CPU counters, its
- * tasks files) while it waits for reuse: an idle worker's open files stay
- * flat however many spares it holds. cg_reuse opens them again. */
+ * tasks files, the files it read and wrote) while it waits for reuse: an
+ * idle worker's open files stay flat however many spares it holds. They
+ * are opened again on use. */
 void cg_park(struct cg *cg);
 
 /* Kill every task (cgroup.kill on v2; freeze, kill, thaw on v1). */
