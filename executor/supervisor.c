@@ -95,6 +95,7 @@ struct sup {
 	struct dying *dying;	   /* inits past INIT_MSG_DONE, not yet dead */
 	size_t n_dying;
 	struct procev *procev;	   /* root only; NULL: SIGXFSZ seen in init's children only */
+	bool procev_tried;	   /* track_events opened it (or could not) */
 	Judgebox__Verdict *single; /* sup_run's result */
 	uint32_t ready;		   /* tokens of the caller's fds seen ready */
 	uint64_t jobs;		   /* inits started */
@@ -205,10 +206,6 @@ int sup_new(const struct sup_config *cfg, struct sup **ret, struct jb_err *err)
 		sup_free(s);
 		return jb_fail(err, errno, "drop supplementary groups");
 	}
-	/* Process events need CAP_NET_ADMIN: without them only what init
-	 * reaps itself is seen to die of SIGXFSZ. */
-	if (geteuid() == 0 && procev_open(&s->procev, NULL) >= 0)
-		sup_watch(s, procev_fd(s->procev), EV(0, EV_PROCEV));
 	/* A write to a dead init or a closed verdict stream must be an EPIPE,
 	 * not our death; the program's process restores the default. */
 	signal(SIGPIPE, SIG_IGN);
@@ -425,6 +422,21 @@ static int plan_cgroup(struct sup *s, struct run *r, struct jb_err *err)
 }
 
 static size_t job_cg_views(const struct cg *cg, struct cg_view *ret, size_t max);
+
+/* Follow init's tree in the process events (opened with the first job:
+ * a socket, its subscription and buffer, after the clone, not before).
+ * They need CAP_NET_ADMIN: without them only what init reaps itself is
+ * seen to die of SIGXFSZ. */
+static void track_events(struct sup *s, pid_t pid, unsigned idx)
+{
+	if (!s->procev_tried) {
+		s->procev_tried = true;
+		if (geteuid() == 0 && procev_open(&s->procev, NULL) >= 0)
+			sup_watch(s, procev_fd(s->procev), EV(0, EV_PROCEV));
+	}
+	if (s->procev)
+		procev_track(s->procev, pid, idx);
+}
 
 /* A process's first single run probes its cgroups only now, while init
  * unshares (0.14 ms less before the clone): the plan, and the views init
@@ -676,8 +688,6 @@ static int run_spawn(struct sup *s, struct run *r, const struct pair_io *io, str
 	gid_t gid = geteuid() == 0 ? (gid_t) (s->cfg.host_uid_base + idx) : getgid();
 	if (rc >= 0)
 		rc = spawn_init(r, &ctx, uid, gid, err);
-	if (rc >= 0 && s->procev)
-		procev_track(s->procev, r->pid, idx);
 	if (rc >= 0)
 		spread(s, r);
 	close_child_fds(&c);
@@ -700,8 +710,10 @@ static int run_spawn(struct sup *s, struct run *r, const struct pair_io *io, str
 		if (write(r->ctl_fd, &m, 1) != 1)
 			return jb_fail(err, errno, "start the sandbox's init");
 	}
-	/* init unshares its namespaces and builds its root now: the cgroup
-	 * and the BPF are made meanwhile, on the other CPU's time. */
+	/* init unshares its namespaces and builds its root now: the process
+	 * events, the cgroup and the BPF are made meanwhile, on the other
+	 * CPU's time. init forks nothing before 'G'. */
+	track_events(s, r->pid, idx);
 	rc = cg_late ? late_cgroup(s, r, err) : 0;
 	if (rc >= 0)
 		rc = finish_cgroup(s->cfg.cg_root, r, err);
