@@ -101,6 +101,10 @@ def startup():
     with open(single_job, "wb") as f:
         f.write(job_bytes(["--copy"], [trivial]))
     single = floor("cmd", N_SINGLE, single_job, JB, "exec")
+    # The same with posix_spawn, as Python, Go and Rust start a program: a
+    # fork copies the launcher first and makes every run here slower.
+    spawn_floor = floor("spawn", N_FLOOR, "/dev/null", trivial)
+    single_spawn = floor("spawn", N_SINGLE, single_job, JB, "exec")
     jb_job = job_bytes(["--copy"], [trivial])
     spath = write_stream("stream.bin", [jb_job] * N_STREAM)
     streams = {}
@@ -129,6 +133,14 @@ def startup():
     fig("single_exec_median_vs_fork", med / rows[("fork", 1)][0], "x")
     fig("single_exec_median_vs_ns", med / rows[("ns", 1)][0], "x")
     fig("single_exec_median_vs_skel", med / rows[("skel", 1)][0], "x")
+    table.append(("floor posix_spawn+exec", spawn_floor[0], spawn_floor[1], spawn_floor[2], ""))
+    fig("floor_spawn_p1_median_us", spawn_floor[0])
+    med, p90, rate = single_spawn
+    table.append(("judgebox exec, started by posix_spawn", med, p90, rate,
+                  "x%.2f spawn" % (med / spawn_floor[0])))
+    fig("single_exec_spawn_median_us", med)
+    fig("single_exec_spawn_p90_us", p90)
+    fig("single_exec_spawn_median_vs_spawn", med / spawn_floor[0], "x")
     for par in (1, 2):
         med, p90, rate, count, bad = streams[par]
         key = "stream_p%d" % par

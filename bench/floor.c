@@ -4,6 +4,9 @@
  *   floor ns N PROG              clone(user, pid, net, mnt, ipc, uts) + execve + wait
  *   floor skel N PROG            the full skeleton of a sandbox, N times (below)
  *   floor cmd N STDIN CMD...     run CMD with STDIN as its stdin, N times
+ *   floor spawn N STDIN CMD...   the same, started with posix_spawn (a vfork,
+ *                                as Python, Go and Rust start programs)
+ *                                instead of fork + execve
  *   floor stream STDIN CMD...    run CMD once with STDIN as its stdin and read
  *                                its stdout as delimited Verdicts: prints the
  *                                gaps between verdicts, jobs/s, and how many
@@ -27,6 +30,7 @@
 #include <linux/filter.h>
 #include <net/if.h>
 #include <sched.h>
+#include <spawn.h>
 #include <seccomp.h>
 #include <signal.h>
 #include <stdint.h>
@@ -360,9 +364,34 @@ static pid_t skel_start(void)
 
 /* --- the modes -------------------------------------------------------- */
 
+extern char **environ;
+
+static pid_t spawn_with(char **cmd, const char *in)
+{
+	posix_spawn_file_actions_t fa;
+	posix_spawn_file_actions_init(&fa);
+	posix_spawn_file_actions_addopen(&fa, 0, in, O_RDONLY, 0);
+	posix_spawn_file_actions_addopen(&fa, 1, "/dev/null", O_WRONLY, 0);
+	pid_t pid = -1;
+	int e = posix_spawn(&pid, cmd[0], &fa, NULL, cmd, environ);
+	posix_spawn_file_actions_destroy(&fa);
+	if (e) {
+		fprintf(stderr, "floor: posix_spawn %s: %s\n", cmd[0], strerror(e));
+		exit(1);
+	}
+	return pid;
+}
+
 static void one(const char *mode, char **cmd, const char *in)
 {
 	pid_t pid;
+	if (!strcmp(mode, "spawn")) {
+		int st;
+		pid = spawn_with(cmd, in);
+		waitpid(pid, &st, 0);
+		check_status(cmd[0], st);
+		return;
+	}
 	if (!strcmp(mode, "skel"))
 		pid = skel_start();
 	else if (!strcmp(mode, "ns"))
@@ -489,12 +518,12 @@ int main(int argc, char **argv)
 		return stream_mode(argv[2], argv + 3);
 	if (argc < 4) {
 		fprintf(stderr, "usage: floor fork|ns|skel N PROG | floor cmd N STDIN CMD... | "
-				"floor stream STDIN CMD...\n");
+				"floor spawn N STDIN CMD... | floor stream STDIN CMD...\n");
 		return 2;
 	}
 	const char *mode = argv[1];
 	int n = atoi(argv[2]);
-	const char *in = !strcmp(mode, "cmd") ? argv[3] : NULL;
+	const char *in = !strcmp(mode, "cmd") || !strcmp(mode, "spawn") ? argv[3] : NULL;
 	char **cmd = argv + (in ? 4 : 3);
 	int par = getenv("FLOOR_PARALLEL") ? atoi(getenv("FLOOR_PARALLEL")) : 1;
 	double *lat = mmap(NULL, sizeof(double) * n, PROT_READ | PROT_WRITE,
