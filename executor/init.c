@@ -279,9 +279,6 @@ static int child_stdio(const struct init_ctx *ctx, struct jb_err *err)
 	return 0;
 }
 
-/* The program's process: shares init's descriptor table (CLONE_FILES) so the
- * seccomp listener it creates lands in init's table too; execve unshares the
- * table and drops every close-on-exec descriptor, the listener included. */
 /* execve as a raw system call: -errno on failure, errno untouched. */
 static long raw_execve(const char *path, char *const argv[], char *const envp[])
 {
@@ -297,6 +294,9 @@ static long raw_execve(const char *path, char *const argv[], char *const envp[])
 #endif
 }
 
+/* The program's process: shares init's descriptor table (CLONE_FILES) so the
+ * seccomp listener it creates lands in init's table too; execve unshares the
+ * table and drops every close-on-exec descriptor, the listener included. */
 static __attribute__((noreturn)) void child_main(const struct init_ctx *ctx, int notify_fd,
 						 const cpu_set_t *cpus)
 {
