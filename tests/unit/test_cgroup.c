@@ -955,6 +955,45 @@ static void real_park_reuse(struct cg_root *root)
 	close(other);
 }
 
+/* cg_root_sweep removes what a judgebox killed by SIGKILL left in a real
+ * parent: its judgebox-PID base with a job directory, and a single run's
+ * flat judgebox-PID-jobN. */
+static void real_sweep(const struct cg_options *o, const char *desc)
+{
+	const char *m = strstr(desc, "memory: /");
+	char parent[PATH_MAX];
+	if (!m) {
+		skip("sweep: no memory hierarchy");
+		return;
+	}
+	snprintf(parent, sizeof(parent), "%.*s", (int) strcspn(m + 8, "\n"), m + 8);
+	char *slash = strrchr(parent, '/');
+	if (!slash)
+		return;
+	*slash = '\0';
+	pid_t dead = fork();
+	if (dead == 0)
+		_exit(0);
+	waitpid(dead, NULL, 0);
+	char base[PATH_MAX + 64], job[PATH_MAX + 80], flat[PATH_MAX + 80];
+	snprintf(base, sizeof(base), "%s/judgebox-%d", parent, (int) dead);
+	snprintf(job, sizeof(job), "%s/job1", base);
+	snprintf(flat, sizeof(flat), "%s/judgebox-%d-job1", parent, (int) dead);
+	ok(mkdir(base, 0755) == 0 && mkdir(job, 0755) == 0 && mkdir(flat, 0755) == 0,
+	   "sweep: a dead judgebox's base, job and flat directories made");
+	struct jb_err err = {0};
+	struct cg_root *root = NULL;
+	if (cg_root_open(o, &root, &err) == 0) {
+		cg_root_sweep(root);
+		cg_root_free(root);
+	}
+	ok(!exists(job) && !exists(base) && !exists(flat),
+	   "sweep: cg_root_sweep removed all three (%s)", err.msg);
+	(void) rmdir(job);
+	(void) rmdir(base);
+	(void) rmdir(flat);
+}
+
 static void test_real(void)
 {
 	if (geteuid() != 0) {
@@ -981,6 +1020,7 @@ static void test_real(void)
 	real_oom(root);
 	real_pids(root);
 	real_park_reuse(root);
+	real_sweep(&o, desc);
 	check_root_free(root, desc);
 }
 
