@@ -146,14 +146,11 @@ int cg_file_write_u64(const char *dir, const char *file, uint64_t val, bool opti
 		      struct jb_err *err);
 /* Read dir/file into buf (NUL-terminated). Returns its length or -errno. */
 ssize_t cg_file_read(const char *dir, const char *file, char *buf, size_t n);
-/* One number ("max" = UINT64_MAX), or a "key N" line of a flat keyed file.
- * Return 0 or -errno (-ENOENT for an absent file or key) with err filled
- * (err may be NULL when the caller handles -ENOENT itself). */
-int cg_file_u64(const char *dir, const char *file, uint64_t *ret, struct jb_err *err);
-int cg_file_key_u64(const char *dir, const char *file, const char *key, uint64_t *ret,
-		    struct jb_err *err);
-/* The same on cg's kept descriptors (struct cg_kept); on a fake tree, whose
- * tests rewrite files whole, the path functions above. */
+/* cg_file_read and cg_file_write on cg's kept descriptors (struct cg_kept);
+ * on a fake tree, whose tests rewrite files whole, by path. cg_u64 reads one
+ * number ("max" = UINT64_MAX), cg_key_u64 a "key N" line of a flat keyed
+ * file: 0 or -errno (-ENOENT for an absent file or key) with err filled (err
+ * may be NULL when the caller handles -ENOENT itself). */
 ssize_t cg_read(struct cg *cg, const char *dir, const char *file, char *buf, size_t n);
 int cg_write(struct cg *cg, const char *dir, const char *file, const char *val, bool optional,
 	     struct jb_err *err);

@@ -186,7 +186,7 @@ static int v1_set_limits(struct cg *cg, uint64_t memory_bytes, uint32_t pids_max
 		/* memsw must never be below the memory limit: in a reused cgroup
 		 * raising it comes first, lowering it last. */
 		uint64_t memsw = 0;
-		bool has_memsw = cg_file_u64(mem, "memory.memsw.limit_in_bytes", &memsw, NULL) >= 0;
+		bool has_memsw = cg_u64(cg, mem, "memory.memsw.limit_in_bytes", &memsw, NULL) >= 0;
 		if (has_memsw && memsw < memory_bytes)
 			r = cg_file_write_u64(mem, "memory.memsw.limit_in_bytes", memory_bytes,
 					      false, err);

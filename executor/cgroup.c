@@ -979,29 +979,6 @@ ssize_t cg_file_read(const char *dir, const char *file, char *buf, size_t n)
 	return k;
 }
 
-int cg_file_u64(const char *dir, const char *file, uint64_t *ret, struct jb_err *err)
-{
-	char buf[64];
-	ssize_t k = cg_file_read(dir, file, buf, sizeof(buf));
-	if (k < 0)
-		return jb_fail(err, (int) -k, "read '%s/%s'", dir, file);
-	if (cg_parse_u64(buf, ret) < 0)
-		return jb_fail(err, EBADMSG, "read '%s/%s': not a number", dir, file);
-	return 0;
-}
-
-int cg_file_key_u64(const char *dir, const char *file, const char *key, uint64_t *ret,
-		    struct jb_err *err)
-{
-	char buf[4096];
-	ssize_t k = cg_file_read(dir, file, buf, sizeof(buf));
-	if (k < 0)
-		return jb_fail(err, (int) -k, "read '%s/%s'", dir, file);
-	if (cg_keyed_u64(buf, key, ret) < 0)
-		return jb_fail(err, ENOENT, "read '%s/%s': no '%s' line", dir, file, key);
-	return 0;
-}
-
 int cg_file_open_ro(const struct cg_root *root, const char *dir, const char *file,
 		    struct jb_err *err)
 {
