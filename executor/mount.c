@@ -437,15 +437,11 @@ static int build_dev(const struct tree *t, struct jb_err *err)
 	return r >= 0 ? t_mkdir(t, "dev/shm", 01777, err) : r;
 }
 
-/* Everything of the root that is the same for every job of this process:
- * /dev, the mount points of /proc, /box, /tmp and of the cgroup views. */
-static int build_skeleton(const struct tree *t, const struct mnt_config *cfg, struct jb_err *err)
+/* The mount points of the cgroup views under /sys/fs/cgroup. */
+static int view_points(const struct tree *t, const struct mnt_config *cfg, struct jb_err *err)
 {
-	static const char *const points[] = {"proc", "box", "tmp"};
-	int r = build_dev(t, err);
-	for (size_t i = 0; r >= 0 && i < ARRAY_SIZE(points); i++)
-		r = t_mkdir(t, points[i], 0755, err);
-	if (r >= 0 && cfg->n_cg > 0) {
+	int r = 0;
+	if (cfg->n_cg > 0) {
 		const char *dirs[] = {"sys", "sys/fs", "sys/fs/cgroup"};
 		for (size_t i = 0; r >= 0 && i < ARRAY_SIZE(dirs); i++)
 			r = t_mkdir(t, dirs[i], 0755, err);
@@ -456,6 +452,17 @@ static int build_skeleton(const struct tree *t, const struct mnt_config *cfg, st
 		r = cfg->cg[i].name[0] ? t_mkdir(t, rel, 0755, err) : 0;
 	}
 	return r;
+}
+
+/* Everything of the root that is the same for every job of this process:
+ * /dev, the mount points of /proc, /box, /tmp and of the cgroup views. */
+static int build_skeleton(const struct tree *t, const struct mnt_config *cfg, struct jb_err *err)
+{
+	static const char *const points[] = {"proc", "box", "tmp"};
+	int r = build_dev(t, err);
+	for (size_t i = 0; r >= 0 && i < ARRAY_SIZE(points); i++)
+		r = t_mkdir(t, points[i], 0755, err);
+	return r >= 0 ? view_points(t, cfg, err) : r;
 }
 
 /* One tmpfs of box_bytes behind /box, /tmp and /dev/shm: one budget. */
@@ -487,18 +494,18 @@ static int mount_job_parts(const struct mnt_config *cfg, struct jb_err *err)
 		r = mount_at(DATA "/tmp", NEWROOT "/tmp", NULL, MS_BIND, NULL, err);
 	if (r >= 0)
 		r = mount_at(DATA "/shm", NEWROOT "/dev/shm", NULL, MS_BIND, NULL, err);
-	static const char *const points[] = {NEWROOT "/sys", NEWROOT "/sys/fs",
-					     NEWROOT "/sys/fs/cgroup"};
-	for (size_t i = 0; r >= 0 && cfg->cg_points && cfg->n_cg && i < ARRAY_SIZE(points); i++)
-		r = make_dir(points[i], 0755, err); /* the root tmpfs is writable still */
+	if (r >= 0 && cfg->cg_points) { /* the root tmpfs is writable still */
+		struct tree t = {open(NEWROOT, O_PATH | O_DIRECTORY | O_CLOEXEC)};
+		r = t.dfd < 0 ? jb_fail(err, errno, "open the new root")
+			      : view_points(&t, cfg, err);
+		if (t.dfd >= 0)
+			close(t.dfd);
+	}
 	for (size_t i = 0; r >= 0 && i < cfg->n_cg; i++) {
 		char dst[PATH_MAX];
 		snprintf(dst, sizeof(dst), NEWROOT "/sys/fs/cgroup%s%s",
 			 cfg->cg[i].name[0] ? "/" : "", cfg->cg[i].name);
-		if (cfg->cg_points && cfg->cg[i].name[0])
-			r = make_dir(dst, 0755, err);
-		if (r >= 0)
-			r = mount_at(cfg->cg[i].path, dst, NULL, MS_BIND, NULL, err);
+		r = mount_at(cfg->cg[i].path, dst, NULL, MS_BIND, NULL, err);
 		if (r >= 0)
 			r = make_readonly(dst, false, err);
 	}
