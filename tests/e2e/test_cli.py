@@ -164,10 +164,11 @@ def check_passthrough():
     jb.check("default mode: stderr passed through byte-exact", head == want, repr(res))
     jb.check("default mode: then a one-line summary on stderr",
              rest.endswith(b"\n") and rest.count(b"\n") == 1 and b"OK" in rest, repr(rest))
+    jb.eq("default mode: OK exits 0", res.rc, 0)
     res = jb.run([jb.JB_BIN, "run", "--copy", "--", jb.payload("exit_code"), "3"])
     jb.check("default mode: the summary names RUNTIME_ERROR",
              b"RUNTIME_ERROR" in res.stderr and res.stderr.count(b"\n") == 1, repr(res))
-    jb.diag("default mode exit status for RUNTIME_ERROR: %s" % res.rc)
+    jb.eq("default mode: a verdict other than OK exits 1 (README)", res.rc, 1)
 
 
 def check_bytes():
