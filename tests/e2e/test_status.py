@@ -103,9 +103,6 @@ jb.check("precedence: children's cpu_time_us > 1 s", v.get("cpu_time_us", 0) > 1
 # ------------------------------------------------------------------ WALL_TIME_LIMIT
 v = jb.run_json(["--wall-time", "1", "--", "/bin/sleep", "100"])
 jb.field("WALL_TIME_LIMIT: sleep 100 status", v, "status", "WALL_TIME_LIMIT")
-jb.check("WALL_TIME_LIMIT: judgebox returned within 1.5 s",
-         v["_elapsed"] < 1.5 and v.get("status") == "WALL_TIME_LIMIT",
-         "took %.3f s" % v["_elapsed"])
 jb.check("WALL_TIME_LIMIT: wall_time_us > 1 s", v.get("wall_time_us", 0) > 1_000_000,
          jb.verdict_summary(v))
 jb.check("WALL_TIME_LIMIT: wall_time_us < 1.15 s (kill latency)",
