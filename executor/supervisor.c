@@ -1282,7 +1282,9 @@ static Judgebox__Verdict *build_verdict(const struct sup *s, struct run *r)
 		free(v->cpus);
 		v->cpus = dup_str(s->cfg.cpu_groups[r->slot]);
 	}
-	struct vd_facts f = {.internal_error = r->internal, .stopping = r->stopping};
+	struct vd_facts f = {.internal_error = r->internal,
+			     .stopping = r->stopping,
+			     .ended_by_peer = r->ended_by_peer};
 	f.internal = r->err;
 	if (r->rep) {
 		const struct init_report *rep = r->rep;
@@ -1310,21 +1312,14 @@ static Judgebox__Verdict *build_verdict(const struct sup *s, struct run *r)
 	set_files(v, r);
 	char *msg = NULL;
 	v->status = vd_decide(&f, &r->job->limits, &v->exit_code, &v->signal, &msg);
-	if (f.internal_error && f.internal.kind == JB_ERR_INVALID) {
+	if (v->status == JUDGEBOX__STATUS__INVALID_JOB) {
 		/* Found after init was cloned (a policy that does not load, files
-		 * that do not fit): nothing of the job ran, and what the set-up
-		 * used is not the job's. */
-		v->status = JUDGEBOX__STATUS__INVALID_JOB;
-		v->exit_code = v->signal = 0;
+		 * that do not fit): what the set-up used is not the job's. */
 		v->cpu_time_us = v->cpu_user_us = v->cpu_system_us = 0;
 		v->wall_time_us = v->memory_peak_bytes = 0;
 	}
 	free(v->message);
 	v->message = msg ? msg : dup_str("");
-	if (r->ended_by_peer && v->status == JUDGEBOX__STATUS__SIGNALED) {
-		free(v->message);
-		v->message = dup_str("killed 1 s after its interactor ended");
-	}
 	return v;
 }
 

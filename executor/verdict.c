@@ -47,6 +47,12 @@ Judgebox__Status vd_decide(const struct vd_facts *f, const struct lim *l, int *r
 {
 	how_it_ended(f, ret_exit_code, ret_signal);
 	*ret_message = NULL;
+	if (f->internal_error && f->internal.kind == JB_ERR_INVALID) {
+		/* nothing of the job ran: how "it" ended means nothing */
+		*ret_exit_code = *ret_signal = 0;
+		*ret_message = fmt_message("%s", f->internal.msg);
+		return JUDGEBOX__STATUS__INVALID_JOB;
+	}
 	if (f->internal_error) {
 		*ret_message = fmt_message("%s", f->internal.msg);
 		return JUDGEBOX__STATUS__INTERNAL_ERROR;
@@ -83,8 +89,10 @@ Judgebox__Status vd_decide(const struct vd_facts *f, const struct lim *l, int *r
 		return JUDGEBOX__STATUS__WALL_TIME_LIMIT;
 	}
 	if (*ret_signal) {
-		*ret_message = fmt_message("killed by signal %d (%s)", *ret_signal,
-					   strsignal(*ret_signal));
+		*ret_message = f->ended_by_peer
+				       ? fmt_message("killed 1 s after its interactor ended")
+				       : fmt_message("killed by signal %d (%s)", *ret_signal,
+						     strsignal(*ret_signal));
 		return JUDGEBOX__STATUS__SIGNALED;
 	}
 	if (f->exec_errno) {

@@ -10,7 +10,9 @@
 
 /* Everything the supervisor learnt about one run. */
 struct vd_facts {
-	bool internal_error; /* set-up failed: msg holds why */
+	bool internal_error; /* set-up failed: internal says why; an error of
+				kind JB_ERR_INVALID (found after init was
+				cloned) makes the job INVALID_JOB */
 	struct jb_err internal;
 	bool violation; /* a forbidden call; syscall names it */
 	const char *syscall;
@@ -25,9 +27,12 @@ struct vd_facts {
 	bool output_over;   /* stdout or stderr got more than output_bytes */
 	bool sigxfsz;	    /* a task died of SIGXFSZ */
 	bool stopping;	    /* the worker is stopping: INTERNAL_ERROR */
+	bool ended_by_peer; /* killed after its interactor ended (message) */
 };
 
-/* Fill status, exit_code, signal and message of v (message malloc'ed into
- * *ret_message, caller frees) following the contract's precedence. */
+/* The status, following the contract's precedence, with exit code, signal
+ * and message (malloc'ed into *ret_message, caller frees; NULL when out of
+ * memory). Every status judgebox gives a run is decided here, and
+ * tests/unit/test_verdict.c checks each rule. */
 Judgebox__Status vd_decide(const struct vd_facts *f, const struct lim *l, int *ret_exit_code,
 			   int *ret_signal, char **ret_message);
