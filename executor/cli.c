@@ -27,7 +27,7 @@ static struct {
 	char *argv[MAX_LIST], *env[MAX_LIST], *collect[MAX_LIST];
 	Judgebox__File *files[MAX_LIST];
 	size_t n_argv, n_env, n_collect, n_files;
-	bool copy, json, stream;
+	bool copy, json, stream, delimited;
 	struct opflags op; /* exec, run, worker share them (opflags.c) */
 } arg_;
 
@@ -210,6 +210,12 @@ static const struct flag job_flags[] = {
 	{"--interactor", 1, set_interactor, NULL, "JOBFILE run that Job as the interactor"},
 	{"--copy", 0, set_true, &arg_.copy, "       PROG is a host file copied in"},
 	{"--json", 0, set_true, &arg_.json, "       (run) print the verdict as JSON"},
+};
+
+/* job's own: a frame for exec --stream, so a shell loop needs no framer. */
+static const struct flag job_own_flags[] = {
+	{"--delimited", 0, set_true, &arg_.delimited,
+	 "    one varint-delimited frame (exec --stream)"},
 };
 
 /* exec's own; the operator flags come after it (opflags.c). */
@@ -441,7 +447,8 @@ static const struct flagset run_set = {job_flags, exec_flags, ARRAY_SIZE(job_fla
 static const struct flagset exec_set = {exec_flags, NULL, ARRAY_SIZE(exec_flags), 0, true};
 /* job makes a Job, it runs none: no operator flags. Its help leaves out
  * --json, which it accepts and ignores. */
-static const struct flagset job_set = {job_flags, NULL, ARRAY_SIZE(job_flags), 0, false};
+static const struct flagset job_set = {job_flags, job_own_flags, ARRAY_SIZE(job_flags),
+				       ARRAY_SIZE(job_own_flags), false};
 static const struct flagset job_help = {job_flags, NULL, ARRAY_SIZE(job_flags) - 1, 0, false};
 
 static int cmd_run(int argc, char **argv, int i)
@@ -489,7 +496,10 @@ static int cmd_job(int argc, char **argv, int i)
 	size_t len = 0;
 	if (r >= 0)
 		r = pack_job(argc, argv, i, &buf, &len);
-	if (r >= 0)
+	struct jb_err err = {0};
+	if (r >= 0 && arg_.delimited)
+		r = job_frame_write(1, buf, len, &err);
+	else if (r >= 0)
 		r = jb_write_all(1, buf, len);
 	free(buf);
 	free_job_args();

@@ -8,6 +8,7 @@ import sys
 sys.dont_write_bytecode = True  # keep __pycache__ out of the source tree
 
 import base64
+import json
 import os
 import re
 
@@ -151,6 +152,26 @@ def check_pipeline():
                  sv.get("cpu_time_us"), pv.get("cpu_time_us")))
 
 
+def check_delimited():
+    """job --delimited writes one frame: concatenated, they are a stream."""
+    frames = b""
+    for i in range(3):
+        res = jb.run([jb.JB_BIN, "job", "--delimited", "--id", "d%d" % i, "--", "/bin/echo", str(i)])
+        jb.eq("job --delimited exits 0", res.rc, 0)
+        frames += res.stdout
+    ex = jb.run([jb.JB_BIN, "exec", "--stream"], stdin=frames)
+    jb.eq("exec --stream of job --delimited frames exits 0", ex.rc, 0)
+    show = jb.run([jb.JB_BIN, "show", "--stream"], stdin=ex.stdout)
+    vs = [json.loads(line) for line in show.stdout.decode().splitlines() if line.strip()]
+    jb.eq("three frames, three verdicts in order",
+          [(v.get("id"), v.get("seq"), v.get("status"), v.get("stdout")) for v in vs],
+          [("d%d" % i, i, "OK", "%d\n" % i) for i in range(3)])
+    plain = jb.run([jb.JB_BIN, "job", "--id", "d0", "--", "/bin/echo", "0"]).stdout
+    first = jb.run([jb.JB_BIN, "job", "--delimited", "--id", "d0", "--", "/bin/echo", "0"]).stdout
+    jb.eq("the frame is the plain Job behind its varint length",
+          first, bytes([len(plain)]) + plain)
+
+
 def check_passthrough():
     data = os.urandom(100_000)
     path = jb.tmpfile("stdin.bin", data)
@@ -292,6 +313,7 @@ def main():
     version = check_help_and_version()
     check_layout(version)
     check_pipeline()
+    check_delimited()
     check_passthrough()
     check_bytes()
     check_env()
