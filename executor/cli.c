@@ -13,6 +13,7 @@
 #include "job.h"
 #include "lim.h"
 #include "opflags.h"
+#include "outfiles.h"
 #include "seccomp.h"
 #include "stream.h"
 #include "supervisor.h"
@@ -28,6 +29,7 @@ static struct {
 	Judgebox__File *files[MAX_LIST];
 	size_t n_argv, n_env, n_collect, n_files;
 	bool copy, json, stream, delimited;
+	char *files_to;
 	struct opflags op; /* exec, run, worker share them (opflags.c) */
 } arg_;
 
@@ -572,6 +574,33 @@ static int cmd_exec(int argc, char **argv, int i)
 	return rc;
 }
 
+/* show --files-to DIR: the verdict's bytes as files, in DIR itself for one
+ * verdict, in DIR/SEQ for each of a stream. */
+static int show_files(const Judgebox__Verdict *v)
+{
+	if (!arg_.files_to)
+		return 0;
+	struct jb_err err = {0};
+	_cleanup_close_ int top = out_open_dir(AT_FDCWD, arg_.files_to, &err);
+	_cleanup_close_ int dir = -1;
+	if (top >= 0 && arg_.stream) {
+		char seq[24];
+		snprintf(seq, sizeof(seq), "%llu", (unsigned long long) v->seq);
+		dir = out_open_dir(top, seq, &err);
+	}
+	int r = top < 0 ? top : out_write_verdict(arg_.stream ? dir : top, v, &err);
+	if (r < 0 || (arg_.stream && dir < 0)) {
+		fprintf(stderr, "judgebox: show: --files-to '%s': %s\n", arg_.files_to, err.msg);
+		return 1;
+	}
+	return 0;
+}
+
+static int show_verdict(const Judgebox__Verdict *v)
+{
+	return job_verdict_json(v, stdout) < 0 ? 1 : show_files(v);
+}
+
 static int show_one(const uint8_t *buf, size_t len)
 {
 	Judgebox__Verdict *v = judgebox__verdict__unpack(NULL, len, buf);
@@ -579,9 +608,9 @@ static int show_one(const uint8_t *buf, size_t len)
 		fprintf(stderr, "judgebox: show: cannot decode a Verdict\n");
 		return 1;
 	}
-	int r = job_verdict_json(v, stdout);
+	int r = show_verdict(v);
 	judgebox__verdict__free_unpacked(v, NULL);
-	return r < 0 ? 1 : 0;
+	return r;
 }
 
 static int show_stream(const uint8_t *buf, size_t len)
@@ -605,8 +634,10 @@ static int show_stream(const uint8_t *buf, size_t len)
 static int cmd_show(int argc, char **argv, int i)
 {
 	static const struct flag t[] = {
-		{"--stream", 0, set_true, &arg_.stream, "delimited Verdicts on stdin"}};
-	static const struct flagset show_set = {t, NULL, 1, 0, false};
+		{"--stream", 0, set_true, &arg_.stream, "delimited Verdicts on stdin"},
+		{"--files-to", 1, set_string, &arg_.files_to,
+		 "DIR write stdout, stderr and files/PATH there (DIR/SEQ with --stream)"}};
+	static const struct flagset show_set = {t, NULL, ARRAY_SIZE(t), 0, false};
 	if (parse_flags(argc, argv, &i, &show_set) < 0)
 		return 2;
 	uint8_t *buf = NULL;
@@ -621,12 +652,13 @@ static int cmd_show(int argc, char **argv, int i)
 		arg_.stream || len == 0 ? NULL : judgebox__verdict__unpack(NULL, len, buf);
 	int rc;
 	if (single) {
-		rc = job_verdict_json(single, stdout) < 0;
+		rc = show_verdict(single);
 		judgebox__verdict__free_unpacked(single, NULL);
 	} else if (len == 0 && !arg_.stream) {
 		fprintf(stderr, "judgebox: show: no Verdict on stdin\n");
 		rc = 1;
 	} else {
+		arg_.stream = true; /* a stream: --files-to writes DIR/SEQ */
 		rc = show_stream(buf, len);
 	}
 	free(buf);

@@ -172,6 +172,50 @@ def check_delimited():
           first, bytes([len(plain)]) + plain)
 
 
+def pb_bytes(field, data):
+    """One length-delimited protobuf field (lengths < 128 here)."""
+    assert len(data) < 128
+    return bytes([field << 3 | 2, len(data)]) + data
+
+
+def check_files_to():
+    """show --files-to DIR: stdout, stderr and files/PATH, exact bytes."""
+    d = os.path.join(jb.tmpdir(), "files-to")
+    os.makedirs(os.path.join(d, "bad"))
+    data = os.urandom(3000)
+    src = jb.tmpfile("in.bin", data)
+    job = jb.run([jb.JB_BIN, "job", "--policy", "ci", "--file", src + ":in.bin",
+                  "--collect", "sub/o.bin", "--collect", "missing", "--",
+                  "/bin/sh", "-c", "mkdir sub; cp in.bin sub/o.bin; printf out; printf err >&2"]).stdout
+    ex = jb.run([jb.JB_BIN, "exec"], stdin=job)
+    show = jb.run([jb.JB_BIN, "show", "--files-to", os.path.join(d, "one")], stdin=ex.stdout)
+    jb.eq("show --files-to exits 0", show.rc, 0)
+    got = {}
+    for root, _, names in os.walk(os.path.join(d, "one")):
+        for n in names:
+            with open(os.path.join(root, n), "rb") as f:
+                got[os.path.relpath(os.path.join(root, n), os.path.join(d, "one"))] = f.read()
+    jb.eq("--files-to: stdout, stderr and the collected file, byte-exact (none for a missing one)",
+          got, {"stdout": b"out", "stderr": b"err", "files/sub/o.bin": data})
+    frames = b"".join(jb.run([jb.JB_BIN, "job", "--delimited", "--", "/bin/echo", str(i)]).stdout
+                      for i in range(2))
+    ex = jb.run([jb.JB_BIN, "exec", "--stream"], stdin=frames)
+    show = jb.run([jb.JB_BIN, "show", "--stream", "--files-to", os.path.join(d, "many")],
+                  stdin=ex.stdout)
+    outs = []
+    for i in range(2):
+        with open(os.path.join(d, "many", str(i), "stdout"), "rb") as f:
+            outs.append(f.read())
+    jb.eq("--stream --files-to: DIR/SEQ per verdict", (show.rc, outs), (0, [b"0\n", b"1\n"]))
+    for bad in (b"../escape", b"/box/../escape", b"a//b", b""):
+        verdict = pb_bytes(14, pb_bytes(1, bad) + pb_bytes(2, b"x"))
+        show = jb.run([jb.JB_BIN, "show", "--files-to", os.path.join(d, "bad", "in")],
+                      stdin=verdict)
+        jb.check("--files-to refuses the path %r: exit 1, nothing outside" % bad,
+                 show.rc == 1 and b"files: " in show.stderr
+                 and not os.path.exists(os.path.join(d, "bad", "escape")), repr(show))
+
+
 def check_passthrough():
     data = os.urandom(100_000)
     path = jb.tmpfile("stdin.bin", data)
@@ -314,6 +358,7 @@ def main():
     check_layout(version)
     check_pipeline()
     check_delimited()
+    check_files_to()
     check_passthrough()
     check_bytes()
     check_env()
