@@ -13,6 +13,8 @@ file(MAKE_DIRECTORY ${JB_MUSL_INC}/sys)
 foreach(pair "linux:/usr/include/linux" "asm-generic:/usr/include/asm-generic"
              "asm:/usr/include/${CMAKE_LIBRARY_ARCHITECTURE}/asm"
              "protobuf-c:/usr/include/protobuf-c" "hiredis:/usr/include/hiredis"
+             "jansson.h:/usr/include/jansson.h"
+             "jansson_config.h:/usr/include/jansson_config.h"
              "seccomp.h:/usr/include/seccomp.h"
              "seccomp-syscalls.h:/usr/include/seccomp-syscalls.h"
              "sys/capability.h:/usr/include/sys/capability.h")

@@ -11,6 +11,7 @@
 
 #include "cgroup.h"
 #include "job.h"
+#include "jobjson.h"
 #include "lim.h"
 #include "opflags.h"
 #include "outfiles.h"
@@ -218,6 +219,11 @@ static const struct flag job_flags[] = {
 static const struct flag job_own_flags[] = {
 	{"--delimited", 0, set_true, &arg_.delimited,
 	 "    one varint-delimited frame (exec --stream)"},
+};
+
+/* exec's alone (run has --json of its own). */
+static const struct flag exec_own_flags[] = {
+	{"--json", 0, set_true, &arg_.json, "           a Job as JSON in, the Verdict as JSON out"},
 };
 
 /* exec's own; the operator flags come after it (opflags.c). */
@@ -446,7 +452,8 @@ static int allow_own_rootfs(void)
 
 static const struct flagset run_set = {job_flags, exec_flags, ARRAY_SIZE(job_flags),
 				       ARRAY_SIZE(exec_flags), true};
-static const struct flagset exec_set = {exec_flags, NULL, ARRAY_SIZE(exec_flags), 0, true};
+static const struct flagset exec_set = {exec_flags, exec_own_flags, ARRAY_SIZE(exec_flags),
+					ARRAY_SIZE(exec_own_flags), true};
 /* job makes a Job, it runs none: no operator flags. Its help leaves out
  * --json, which it accepts and ignores. */
 static const struct flagset job_set = {job_flags, job_own_flags, ARRAY_SIZE(job_flags),
@@ -537,11 +544,36 @@ static int slurp(int fd, uint8_t **ret, size_t *ret_len)
 	return -errno;
 }
 
+/* exec's single job from stdin: protobuf, or JSON with --json (turned into
+ * the same protobuf first, so both meet one decoder and one validation). */
+static Judgebox__Verdict *exec_one(struct sup *s)
+{
+	_cleanup_free_ uint8_t *buf = NULL;
+	_cleanup_free_ uint8_t *pb = NULL;
+	size_t len = 0, pb_len = 0;
+	struct job_config cfg = opflags_job_config(&arg_.op);
+	struct jb_err err = {0};
+	if (slurp(0, &buf, &len) < 0)
+		return sup_verdict_error(JUDGEBOX__STATUS__INVALID_JOB, "", 0,
+					 "job: cannot read the job from stdin", NULL);
+	if (!arg_.json)
+		return run_packed(s, buf, len, &cfg);
+	if (jobjson_to_pb((const char *) buf, len, &pb, &pb_len, &err) < 0)
+		return sup_verdict_error(err.kind == JB_ERR_INVALID
+						 ? JUDGEBOX__STATUS__INVALID_JOB
+						 : JUDGEBOX__STATUS__INTERNAL_ERROR,
+					 "", 0, err.msg, NULL);
+	return run_packed(s, pb, pb_len, &cfg);
+}
+
 static int cmd_exec(int argc, char **argv, int i)
 {
 	int r = parse_flags(argc, argv, &i, &exec_set);
 	if (r >= 0 && i < argc)
 		r = usage_error("unexpected argument '%s'", argv[i]);
+	if (r >= 0 && arg_.stream && arg_.json)
+		r = usage_error("%s", "exec --stream --json is not implemented yet: use "
+				      "exec --json per job, or protobuf frames");
 	struct cg_root *cg = NULL;
 	struct sup *s = NULL;
 	if (r >= 0)
@@ -556,16 +588,11 @@ static int cmd_exec(int argc, char **argv, int i)
 			rc = 1;
 		}
 	} else {
-		uint8_t *buf = NULL;
-		size_t len = 0;
-		struct job_config cfg = opflags_job_config(&arg_.op);
-		Judgebox__Verdict *v =
-			slurp(0, &buf, &len) < 0
-				? sup_verdict_error(JUDGEBOX__STATUS__INVALID_JOB, "", 0,
-						    "job: cannot read the job from stdin", NULL)
-				: run_packed(s, buf, len, &cfg);
-		free(buf);
-		rc = write_verdict_pb(v) < 0 ? 1 : 0;
+		Judgebox__Verdict *v = exec_one(s);
+		rc = (arg_.json ? job_verdict_json(v, stdout) < 0 || fflush(stdout)
+				: write_verdict_pb(v) < 0)
+			     ? 1
+			     : 0;
 		sup_verdict_free(v);
 	}
 	sup_free(s);

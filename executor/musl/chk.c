@@ -1,5 +1,5 @@
 /* The musl build links Debian's static libseccomp, libcap, libprotobuf-c
- * and libhiredis, which were compiled against glibc with _FORTIFY_SOURCE:
+ * libhiredis and libjansson, which were compiled against glibc with _FORTIFY_SOURCE:
  * they call glibc's checked variants of a few functions, which musl does
  * not have. These do what the unchecked ones do; the checks guard against
  * overflows the callers' own bounds already exclude. */
@@ -13,6 +13,7 @@ int __sprintf_chk(char *s, int flag, size_t slen, const char *fmt, ...);
 int __vsnprintf_chk(char *s, size_t n, int flag, size_t slen, const char *fmt, va_list ap);
 int __asprintf_chk(char **s, int flag, const char *fmt, ...);
 void *__memcpy_chk(void *d, const void *s, size_t n, size_t dlen);
+char *__strncpy_chk(char *d, const char *s, size_t n, size_t dlen);
 
 int __fprintf_chk(FILE *f, int flag, const char *fmt, ...)
 {
@@ -67,4 +68,10 @@ void *__memcpy_chk(void *d, const void *s, size_t n, size_t dlen)
 {
 	(void) dlen;
 	return memcpy(d, s, n);
+}
+
+char *__strncpy_chk(char *d, const char *s, size_t n, size_t dlen)
+{
+	(void) dlen;
+	return strncpy(d, s, n);
 }
