@@ -154,7 +154,7 @@ frame() {
 stream_case() {
 	"$jb" job --id s1 -- /bin/true >"$tmp/j1"
 	"$jb" job --id s2 -- /bin/false >"$tmp/j2"
-	"$jb" job --id s3 --time 0.2 -- /bin/sh -c 'while :; do :; done' >"$tmp/j3"
+	"$jb" job --id s3 --time 0.2 --wall-time 60 -- /bin/sh -c 'while :; do :; done' >"$tmp/j3"
 	"$jb" job --id s4 -- /bin/echo hi >"$tmp/j4"
 	"$jb" job --id s5 -- /bin/sh -c '/bin/true; exit 0' >"$tmp/j5"
 	"$jb" job --id s6 -- /bin/true >"$tmp/j6"
@@ -191,7 +191,8 @@ echo "1..16"
 run_case ok OK --file /etc/hostname:in --collect in -- /bin/echo hi
 run_case runtime_error RUNTIME_ERROR -- /bin/false
 run_case signaled SIGNALED -- /bin/sh -c 'kill -SEGV $$'
-run_case time_limit TIME_LIMIT --time 0.2 -- /bin/sh -c 'while :; do :; done'
+# a wall limit far above: on a busy machine 0.2 s of CPU may take long
+run_case time_limit TIME_LIMIT --time 0.2 --wall-time 60 -- /bin/sh -c 'while :; do :; done'
 run_case wall_time_limit WALL_TIME_LIMIT --wall-time 0.5 -- /bin/sleep 10
 # tail keeps a line to its end: /dev/zero has none
 run_case memory_limit MEMORY_LIMIT --memory 32M -- /usr/bin/tail /dev/zero

@@ -18,7 +18,7 @@
  * replaces valgrind's small one, and glibc's malloc takes its memory with
  * mmap (its brk would be the simulated one). init never frees what the
  * supervisor allocated (it ends with _exit), so the two allocators never
- * meet. The binary is linked with -z now and run with LD_BIND_NOW=1: no
+ * meet: if it did, glibc's free would abort init, and the case fail. The binary is linked with -z now and run with LD_BIND_NOW=1: no
  * lazy symbol binding may happen on the real CPU (glibc's resolver sized
  * its register save area by valgrind's CPUID). */
 #include <asm/prctl.h>
