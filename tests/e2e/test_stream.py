@@ -549,32 +549,40 @@ def closed_stdout(pids):
 
 
 def flood_and_hang(pids):
-    frames = [frame(job(["/bin/sleep", "30"], ["--wall-time", "6"], id="hang")),
+    # One slot hangs (until the worker stops), one floods, one spins: the
+    # 40 quick jobs still get through the slots that free. Whatever the
+    # machine's load, every other verdict must come while the hanging job
+    # still runs; then SIGTERM ends it.
+    frames = [frame(job(["/bin/sleep", "3600"], ["--wall-time", "3000"], id="hang")),
               frame(job(["/usr/bin/yes"], ["--output-limit", "64M"], id="flood")),
-              frame(job(["/bin/sh", "-c", "while :; do :; done"], ["--time", "3"], id="spin"))]
+              frame(job(["/bin/sh", "-c", "while :; do :; done"],
+                        ["--time", "3", "--wall-time", "600"], id="spin"))]
     frames += [frame(job(TRUE, id="t%d" % i)) for i in range(40)]
-    w, rc = run_stream(frames, parallel=3, timeout=60)
+    w = Worker(3)
     pids.append(w.p.pid)
-    # Keyed by arrival index: the order of the verdicts, not a clock, says
-    # the quick jobs were not held up behind the hanging one.
-    byid = {v["id"]: (n, v) for n, (_, v) in enumerate(w.verdicts)}
+    w.send(b"".join(frames))
+    w.close_in()
+    others = w.wait_verdicts(len(frames) - 1, 300)
+    ids = [v["id"] for v in w.vs()]
+    ok(others and "hang" not in ids, "flood and hang: all 42 others answered while it hangs",
+       "%d verdicts: %s" % (len(ids), ids))
+    w.p.send_signal(signal.SIGTERM)
+    rc = w.wait(60)
+    byid = {v["id"]: v for v in w.vs()}
     ok(rc == 0 and len(w.verdicts) == len(frames), "flood and hang: exit 0, all verdicts",
        "rc %s, %d verdicts" % (rc, len(w.verdicts)))
-    quick = [byid.get("t%d" % i) for i in range(40)]
-    ok(all(q and q[1]["status"] == "OK" for q in quick), "flood and hang: the other jobs are OK")
-    last = max((q[0] for q in quick if q), default=99)
-    hang_n = byid.get("hang", (-1, None))[0]
-    ok(last < hang_n, "flood and hang: the others' verdicts come before the hanging job's "
-       "(last quick one #%d, hang #%d)" % (last, hang_n))
-    h = byid.get("hang", (0, {}))[1]
-    ok(h.get("status") == "WALL_TIME_LIMIT", "hang: WALL_TIME_LIMIT", h.get("status"))
-    f = byid.get("flood", (0, {}))[1]
+    ok(all(byid.get("t%d" % i, {}).get("status") == "OK" for i in range(40)),
+       "flood and hang: the other jobs are OK")
+    h = byid.get("hang", {})
+    ok(h.get("status") == "INTERNAL_ERROR" and h.get("message") == "worker stopping",
+       "hang: ended by the worker's stop", "%s %s" % (h.get("status"), h.get("message")))
+    f = byid.get("flood", {})
     ok(f.get("status") == "OUTPUT_LIMIT" and f.get("stdout_truncated")
        and len(f.get("stdout", b"")) == 64 << 20,
        "flood: OUTPUT_LIMIT, 64 MiB kept, truncated",
        "%s, %d bytes" % (f.get("status"), len(f.get("stdout", b""))))
-    s = byid.get("spin", (0, {}))[1]
-    ok(s.get("status") == "TIME_LIMIT", "spin: TIME_LIMIT", s.get("status"))
+    sp = byid.get("spin", {})
+    ok(sp.get("status") == "TIME_LIMIT", "spin: TIME_LIMIT", sp.get("status"))
 
 
 def slow_reader(pids):
