@@ -65,7 +65,10 @@ struct worker;
 struct went {
 	struct went *next;
 	struct worker *w;
-	char *id, *reply, *job_id;
+	char *id, *job_id;
+	char *reply; /* any bytes: a stream name is binary-safe */
+	size_t reply_len;
+	char *message; /* the verdict's, for a note added to it */
 	uint64_t seq;
 	unsigned deliveries; /* delivery count, 0 = unknown */
 	enum went_state state;
@@ -121,6 +124,7 @@ static void went_free(struct went *e)
 {
 	free(e->id);
 	free(e->reply);
+	free(e->message);
 	free(e->job_id);
 	free(e->raw);
 	job_free(e->job);
@@ -171,6 +175,17 @@ static bool outbox_full(const struct worker *w)
 	return n >= 4 * arg_w.op.parallel + 16;
 }
 
+static void set_reply(struct went *e, const char *name, size_t len)
+{
+	free(e->reply);
+	e->reply = malloc(len + 1);
+	if (e->reply) {
+		memcpy(e->reply, name, len);
+		e->reply[len] = '\0';
+	}
+	e->reply_len = len;
+}
+
 /* A new entry at the tail (list order = arrival order, for fairness). */
 static struct went *went_new(struct worker *w, const redisReply *entry, unsigned deliveries)
 {
@@ -184,7 +199,10 @@ static struct went *went_new(struct worker *w, const redisReply *entry, unsigned
 	e->seq = w->seq++;
 	e->deliveries = deliveries;
 	e->id = strdup(entry->element[0]->str);
-	e->reply = strdup(reply && reply->len ? reply->str : w->reply_default);
+	if (reply && reply->len)
+		set_reply(e, reply->str, reply->len);
+	else
+		set_reply(e, w->reply_default, strlen(w->reply_default));
 	if (job && (e->raw = malloc(job->len ? job->len : 1))) {
 		memcpy(e->raw, job->str, job->len);
 		e->raw_len = job->len;
@@ -207,6 +225,8 @@ static void set_verdict(struct went *e, Judgebox__Verdict *v)
 	struct jb_err err = {0};
 	free(e->job_id);
 	e->job_id = strdup(v->id ? v->id : "");
+	free(e->message);
+	e->message = strdup(v->message ? v->message : "");
 	if (job_verdict_pack(v, &e->verdict, &e->verdict_len, &err) < 0) {
 		/* Still a verdict, so the entry can be acked. */
 		Judgebox__Verdict *small = sup_verdict_error(JUDGEBOX__STATUS__INTERNAL_ERROR,
@@ -550,15 +570,110 @@ static void on_xack(void *opaque, redisReply *r)
 	went_remove(e->w, e);
 }
 
+/* Error replies that say Redis cannot write now, whatever the key: OOM
+ * (maxmemory, until clients take their verdicts or the operator raises it),
+ * a loading, busy or read-only server, a lost master, a failed save. Any
+ * other error reply (WRONGTYPE, NOPERM, ERR, a code we do not know) is
+ * about this key and stays: retrying it would hold the entry forever. */
+static bool transient_error(const redisReply *r)
+{
+	static const char *const codes[] = {
+		"OOM",	   "LOADING",	 "BUSY",	"TRYAGAIN", "READONLY",	   "MASTERDOWN",
+		"MISCONF", "NOREPLICAS", "CLUSTERDOWN", "NOAUTH",   "NOMASTERLINK"};
+	size_t n = strcspn(r->str, " ");
+	for (size_t i = 0; i < ARRAY_SIZE(codes); i++)
+		if (strlen(codes[i]) == n && !strncmp(r->str, codes[i], n))
+			return true;
+	return false;
+}
+
+/* s (len bytes, any bytes: names and Redis' words) for a message: printable
+ * ASCII, other bytes as \xHH, quotes and backslashes escaped, cut with "..."
+ * to fit n. Always valid UTF-8, as a proto string must be. */
+static void printable(const char *s, size_t len, char *out, size_t n)
+{
+	size_t o = 0;
+	for (size_t i = 0; i < len; i++) {
+		unsigned char ch = (unsigned char) s[i];
+		bool plain = ch >= 0x20 && ch < 0x7f && ch != '\'' && ch != '\\';
+		if (o + (plain ? 1 : 4) + 4 > n) {
+			snprintf(out + o, n - o, "...");
+			return;
+		}
+		o += (size_t) snprintf(out + o, n - o, plain ? "%c" : "\\x%02x", ch);
+	}
+	out[o] = '\0';
+}
+
+/* Replace the packed verdict's message. Parsers keep the last occurrence
+ * of a non-repeated field (protobuf encoding spec), so appending field 13
+ * does it without unpacking a verdict that may hold megabytes of output. */
+static int append_message(struct went *e, const char *msg)
+{
+	size_t len = strlen(msg);
+	uint8_t head[11] = {13 << 3 | 2}; /* field 13, length-delimited */
+	size_t n = 1 + job_varint(len, head + 1);
+	uint8_t *p = realloc(e->verdict, e->verdict_len + n + len);
+	if (!p)
+		return -ENOMEM;
+	memcpy(p + e->verdict_len, head, n);
+	memcpy(p + e->verdict_len + n, msg, len);
+	e->verdict = p;
+	e->verdict_len += n + len;
+	return 0;
+}
+
+static bool to_default(const struct worker *w, const struct went *e)
+{
+	return e->reply_len == strlen(w->reply_default) &&
+	       !memcmp(e->reply, w->reply_default, e->reply_len);
+}
+
+/* XADD refused for good. To the entry's own reply stream: send the verdict
+ * to the default one, saying why in its message. To the default one: it
+ * cannot be delivered anywhere, and an entry is never acked without its
+ * verdict, so forget it, pending: it is claimed again after --claim-after
+ * (run again until --max-attempts, then only answered) until the operator
+ * repairs the key. Either way the outbox does not fill up with it. */
+static void undeliverable(struct worker *w, struct went *e, const redisReply *r)
+{
+	char name[160], why[200], msg[1200];
+	printable(e->reply, e->reply_len, name, sizeof(name));
+	printable(r->str, strlen(r->str), why, sizeof(why));
+	if (to_default(w, e)) {
+		fprintf(stderr,
+			"judgebox: worker: entry %s: the default reply stream '%s' refuses its "
+			"verdict: %s; left pending (claimed again after --claim-after)\n",
+			e->id, name, why);
+		went_remove(w, e);
+		return;
+	}
+	const char *old = e->message ? e->message : "";
+	snprintf(msg, sizeof(msg), "%s%sreply stream '%s': %s (verdict sent to '%s')", old,
+		 old[0] ? "; " : "", name, why, w->reply_default);
+	if (append_message(e, msg) < 0)
+		fprintf(stderr, "judgebox: worker: entry %s: out of memory for the message\n",
+			e->id); /* still delivered, without it */
+	fprintf(stderr, "judgebox: worker: entry %s: %s\n", e->id, msg);
+	set_reply(e, w->reply_default, strlen(w->reply_default));
+	if (!e->reply)
+		went_remove(w, e); /* out of memory: pending, claimed again later */
+}
+
 static void on_xadd(void *opaque, redisReply *r)
 {
 	struct went *e = opaque;
 	e->state = WE_XADD;
 	if (!r)
 		return; /* sent again once reconnected */
+	if (r->type == REDIS_REPLY_ERROR && !transient_error(r)) {
+		undeliverable(e->w, e, r);
+		return;
+	}
 	if (r->type == REDIS_REPLY_ERROR) {
-		fprintf(stderr, "judgebox: worker: XADD to '%s': %s (retrying)\n", e->reply,
-			r->str);
+		char name[160];
+		printable(e->reply, e->reply_len, name, sizeof(name));
+		fprintf(stderr, "judgebox: worker: XADD to '%s': %s (retrying)\n", name, r->str);
 		e->retry_ms = e->retry_ms ? e->retry_ms * 2 : 1000;
 		if (e->retry_ms > XADD_RETRY_MAX_MS)
 			e->retry_ms = XADD_RETRY_MAX_MS;
@@ -578,11 +693,18 @@ static void on_release(void *opaque, redisReply *r)
 
 static int send_xadd(struct worker *w, struct went *e)
 {
-	const char *argv[] = {"XADD", e->reply,	 "*",	  "verdict", (const char *) e->verdict,
-			      "id",   e->job_id, "entry", e->id};
+	const char *argv[] = {"XADD",
+			      e->reply,
+			      "*",
+			      "verdict",
+			      (const char *) e->verdict,
+			      "id",
+			      e->job_id ? e->job_id : "",
+			      "entry",
+			      e->id};
 	size_t lens[ARRAY_SIZE(argv)];
 	for (size_t i = 0; i < ARRAY_SIZE(argv); i++)
-		lens[i] = i == 4 ? e->verdict_len : strlen(argv[i]);
+		lens[i] = i == 1 ? e->reply_len : i == 4 ? e->verdict_len : strlen(argv[i]);
 	return redis_conn_send(w->cmd.c, ARRAY_SIZE(argv), argv, lens, CMD_TIMEOUT_MS, on_xadd, e);
 }
 
