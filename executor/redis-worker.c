@@ -44,7 +44,8 @@ enum { TOKEN_SIGNAL = 0, TOKEN_CMD = 1, TOKEN_READ = 2 };
 static struct {
 	const char *url, *stream, *group, *consumer;
 	uint32_t claim_after_ms, max_attempts;
-	struct opflags op; /* exec's operator flags: ceilings, slots, ... */
+	uint64_t max_entry; /* bytes */
+	struct opflags op;  /* exec's operator flags: ceilings, slots, ... */
 } arg_w;
 
 enum went_state {
@@ -72,10 +73,13 @@ struct went {
 	uint64_t seq;
 	unsigned deliveries; /* delivery count, 0 = unknown */
 	enum went_state state;
-	uint8_t *raw; /* the job field until admitted (NULL: none) */
+	uint8_t *raw; /* the job field until admitted */
 	size_t raw_len;
-	struct job *job;  /* WE_QUEUED */
-	uint8_t *verdict; /* packed, WE_XADD* */
+	bool has_job;
+	uint64_t entry_bytes; /* over --max-entry: refused, job never read */
+	size_t reply_over;    /* size of a reply name over --max-entry */
+	struct job *job;      /* WE_QUEUED */
+	uint8_t *verdict;     /* packed, WE_XADD* */
 	size_t verdict_len;
 	uint64_t retry_us; /* next XADD after a refusal */
 	unsigned retry_ms;
@@ -186,12 +190,47 @@ static void set_reply(struct went *e, const char *name, size_t len)
 	e->reply_len = len;
 }
 
-/* A new entry at the tail (list order = arrival order, for fairness). */
-static struct went *went_new(struct worker *w, const redisReply *entry, unsigned deliveries)
+/* The size of an entry as Redis holds it: its id, field names and values. */
+static uint64_t entry_bytes(const struct redis_conn *c, const redisReply *entry)
 {
-	const redisReply *fields = entry->element[1];
-	const redisReply *job = redis_reply_field(fields, "job");
-	const redisReply *reply = redis_reply_field(fields, "reply");
+	uint64_t n = entry->element[0]->len;
+	const redisReply *f = entry->element[1];
+	for (size_t i = 0; f->type == REDIS_REPLY_ARRAY && i < f->elements; i++)
+		n += redis_conn_len(c, f->element[i]);
+	return n;
+}
+
+/* The reply stream and the job's bytes, taken from the reply (a big job
+ * without a copy); an entry over --max-entry keeps no job: it was never
+ * read (redis_conn_set_max_bulk) or is dropped here. */
+static int went_fields(struct worker *w, struct redis_conn *c, struct went *e,
+		       const redisReply *entry)
+{
+	const redisReply *job = redis_reply_field(entry->element[1], "job");
+	const redisReply *reply = redis_reply_field(entry->element[1], "reply");
+	int r = 0;
+	e->entry_bytes = entry_bytes(c, entry);
+	e->has_job = job != NULL;
+	if (reply && redis_conn_len(c, reply) > 0)
+		r = redis_conn_take(c, reply, (uint8_t **) &e->reply, &e->reply_len);
+	if (r == -EFBIG)
+		e->reply_over = e->reply_len; /* unknown: the default stream */
+	else if (r < 0)
+		return r;
+	if (!e->reply)
+		set_reply(e, w->reply_default, strlen(w->reply_default));
+	if (!e->reply)
+		return -ENOMEM;
+	if (job && e->entry_bytes <= arg_w.max_entry)
+		return redis_conn_take(c, job, &e->raw, &e->raw_len);
+	return 0;
+}
+
+/* A new entry of a reply of c at the tail (list order = arrival order, for
+ * fairness). NULL: out of memory (the entry stays pending). */
+static struct went *went_new(struct worker *w, struct redis_conn *c, const redisReply *entry,
+			     unsigned deliveries)
+{
 	struct went *e = calloc(1, sizeof(*e));
 	if (!e)
 		return NULL;
@@ -199,15 +238,7 @@ static struct went *went_new(struct worker *w, const redisReply *entry, unsigned
 	e->seq = w->seq++;
 	e->deliveries = deliveries;
 	e->id = strdup(entry->element[0]->str);
-	if (reply && reply->len)
-		set_reply(e, reply->str, reply->len);
-	else
-		set_reply(e, w->reply_default, strlen(w->reply_default));
-	if (job && (e->raw = malloc(job->len ? job->len : 1))) {
-		memcpy(e->raw, job->str, job->len);
-		e->raw_len = job->len;
-	}
-	if (!e->id || !e->reply || (job && !e->raw)) {
+	if (!e->id || went_fields(w, c, e, entry) < 0) {
 		went_free(e);
 		return NULL;
 	}
@@ -250,6 +281,22 @@ static void worker_sink(void *opaque, Judgebox__Verdict *v)
 	sup_verdict_free(v); /* not ours: cannot happen */
 }
 
+/* INVALID_JOB for an entry over --max-entry, to its reply stream when its
+ * name could be read. */
+static void too_big(struct worker *w, struct went *e)
+{
+	char msg[400];
+	int n = snprintf(msg, sizeof(msg),
+			 "redis: entry '%s': %" PRIu64 " bytes is over --max-entry (%" PRIu64
+			 " bytes); not read",
+			 e->id, e->entry_bytes, arg_w.max_entry);
+	if (e->reply_over)
+		snprintf(msg + n, sizeof(msg) - (size_t) n,
+			 "; its reply stream name is %zu bytes (verdict sent to '%s')",
+			 e->reply_over, w->reply_default);
+	set_verdict(e, sup_verdict_error(JUDGEBOX__STATUS__INVALID_JOB, "", e->seq, msg, NULL));
+}
+
 /* Decide what becomes of a delivered entry: run it, refuse it, give up on
  * it, or hand it back when stopping. attempts: deliveries before this one. */
 static void admit(struct worker *w, struct went *e, unsigned attempts)
@@ -258,7 +305,9 @@ static void admit(struct worker *w, struct went *e, unsigned attempts)
 	char msg[200];
 	if (w->stopping) {
 		e->state = WE_RELEASE;
-	} else if (!e->raw) {
+	} else if (e->entry_bytes > arg_w.max_entry) {
+		too_big(w, e);
+	} else if (!e->has_job) {
 		snprintf(msg, sizeof(msg), "redis: entry '%s' has no 'job' field", e->id);
 		set_verdict(
 			e, sup_verdict_error(JUDGEBOX__STATUS__INVALID_JOB, "", e->seq, msg, NULL));
@@ -355,7 +404,7 @@ static void take_entries(struct worker *w, const redisReply *streams)
 			    en->element[0]->type != REDIS_REPLY_STRING ||
 			    went_find_id(w, en->element[0]->str))
 				continue;
-			struct went *e = went_new(w, en, 1);
+			struct went *e = went_new(w, w->rd.c, en, 1);
 			if (e)
 				admit(w, e, 0);
 			/* else out of memory: it stays pending, claimed later */
@@ -466,7 +515,7 @@ static size_t take_claimed(struct worker *w, const redisReply *entries, const ch
 		*hi = en->element[0]->str;
 		if (went_find_id(w, en->element[0]->str))
 			continue; /* ours already */
-		struct went *e = went_new(w, en, 0);
+		struct went *e = went_new(w, w->cmd.c, en, 0);
 		if (!e)
 			continue;
 		if (en->element[1]->type == REDIS_REPLY_NIL) {
@@ -915,6 +964,11 @@ static int worker_init(struct worker *w, struct sup *s, struct jb_err *err)
 	r = open_link(w, &w->cmd, &url, "commands", TOKEN_CMD, err);
 	if (r >= 0)
 		r = open_link(w, &w->rd, &url, "reads", TOKEN_READ, err);
+	if (r >= 0) {
+		/* Entries come on both (XREADGROUP, XAUTOCLAIM). */
+		redis_conn_set_max_bulk(w->cmd.c, arg_w.max_entry);
+		redis_conn_set_max_bulk(w->rd.c, arg_w.max_entry);
+	}
 	if (r >= 0)
 		r = block_signals(w, err);
 	if (r >= 0)
@@ -978,6 +1032,8 @@ static const struct redis_flag worker_flags[] = {
 	 "MS  take over entries idle this long (30000)"},
 	{"--max-attempts", 1, redis_flag_positive, &arg_w.max_attempts,
 	 "N  give up on an entry delivered N times without a verdict (3)"},
+	{"--max-entry", 1, redis_flag_size, &arg_w.max_entry,
+	 "SIZE  refuse, unread, an entry over SIZE: INVALID_JOB (64M)"},
 };
 
 static int parse_worker_flags(int argc, char **argv, int i, char *host_pid, size_t n)
@@ -986,6 +1042,7 @@ static int parse_worker_flags(int argc, char **argv, int i, char *host_pid, size
 	arg_w.group = "judgebox";
 	arg_w.claim_after_ms = 30000;
 	arg_w.max_attempts = 3;
+	arg_w.max_entry = 64ULL << 20;
 	opflags_init(&arg_w.op);
 	int r = redis_flags_parse_op("worker", argc, argv, i, worker_flags,
 				     ARRAY_SIZE(worker_flags), &arg_w.op);
