@@ -13,7 +13,54 @@
 # expect the rate to be about flat beyond 2 workers: a job's set-up is mostly
 # CPU work and 2 cores do 2 at a time; what it still gains comes from the
 # part of the set-up that waits (exec --stream --parallel 4 gains as much).
+#
+#   bench/redis_bench.sh --big-entry [BUILD_DIR] [MIB]   (defaults: build, 400)
+#
+# instead measures the worker's memory for one big queue entry: a Job whose
+# stdin is MIB MiB, through one worker (--parallel 1) with its default
+# --max-entry (refused unread: INVALID_JOB) and with --max-entry 2G (run),
+# printing the worker's peak RSS (VmHWM of /proc/PID/status, read once the
+# verdict is out) and the verdict. Not timed.
 set -euo pipefail
+if [ "${1:-}" = --big-entry ]; then
+	BUILD=${2:-build}
+	JB=$(realpath "$BUILD/judgebox")
+	exec env JB_BIN="$JB" python3 - "$(dirname "$(realpath "$0")")/../tests/redis" "${3:-400}" <<'EOF'
+import os, signal, subprocess, sys
+sys.path.insert(0, sys.argv[1])
+import rtest  # noqa: E402  (its private redis-server and RESP client)
+
+mib = int(sys.argv[2])
+jb = os.environ["JB_BIN"]
+helps = subprocess.run([jb, "worker", "--help"], capture_output=True, text=True)
+caps = [[], ["--max-entry", "2G"]] if "--max-entry" in helps.stdout + helps.stderr else [[]]
+job = rtest.job("big", ["/usr/bin/wc", "-c"], stdin=b"x" * (mib << 20))
+print("entry: a Job of %d bytes (stdin %d MiB); worker %s" % (len(job), mib, jb))
+r = rtest.Redis()
+try:
+    c = r.client(timeout=600)
+    for n, flags in enumerate(caps):
+        stream = "big%d" % n
+        entry = rtest.add_job(c, stream, job, stream + ":out")
+        w = subprocess.Popen([jb, "worker", "--redis", r.url(), "--jobs", stream, "--group", "g",
+                              "--parallel", "1"] + flags, stdout=subprocess.DEVNULL,
+                             stderr=subprocess.DEVNULL)
+        vs = rtest.Verdicts(c, stream + ":out")
+        vs.wait([entry], 600)
+        v = vs.by_entry.get(entry, {})
+        with open("/proc/%d/status" % w.pid) as f:
+            hwm = [l.split()[1] for l in f if l.startswith("VmHWM:")][0]
+        w.send_signal(signal.SIGTERM)
+        w.wait(60)
+        print("worker %-22s peak RSS (VmHWM) %7.1f MiB = %.2f x the entry; verdict %s %s" % (
+            " ".join(flags) or "(default --max-entry)", int(hwm) / 1024,
+            int(hwm) * 1024 / len(job), v.get("status"),
+            (v.get("message") or v.get("stdout", b"").decode().strip())[:90]))
+        c.call("DEL", stream)
+finally:
+    r.close()
+EOF
+fi
 BUILD=${1:-build}
 N=${2:-400}
 RUNS=${3:-3}

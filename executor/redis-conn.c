@@ -6,12 +6,41 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
+#include <unistd.h>
 
 #include "util.h"
 
 #define BACKOFF_MIN_MS	 100
 #define BACKOFF_MAX_MS	 5000
 #define SETUP_TIMEOUT_MS 10000
+#define PROGRESS_MS	 10000	    /* a reply still arriving is not late */
+#define BIG_BULK	 (64 << 10) /* larger bulks bypass hiredis */
+#define READ_CHUNK	 (64 << 10)
+#define READS_PER_TURN	 16
+#define MARK		 "\xffjudgebox-bulk:"
+
+/* A bulk string of a reply larger than BIG_BULK (or than max_bulk), kept
+ * out of hiredis: its reply holds a marker "MARK<nonce>:<no>" instead. */
+struct bulk {
+	struct bulk *next;
+	uint64_t no;
+	uint8_t *data; /* NULL: over max_bulk (or out of memory), discarded */
+	size_t len, have;
+	bool taken;
+};
+
+/* Where the input filter is in the RESP2 byte stream. */
+enum rf_state { RF_TYPE, RF_LINE, RF_LEN, RF_BODY, RF_BIG };
+
+struct rfilter {
+	enum rf_state state;
+	char len_line[24]; /* "$" lines: the length, held back */
+	size_t len_n;
+	uint64_t left; /* RF_BODY, RF_BIG: bytes still due, CRLF included */
+	struct bulk *bulks, *cur;
+	uint64_t next_no;
+};
 
 struct pending {
 	struct pending *next;
@@ -30,6 +59,9 @@ struct redis_conn {
 	unsigned backoff_ms;
 	bool want_write;  /* output waiting in hiredis' buffer */
 	bool established; /* a reply came on this connection */
+	size_t max_bulk;  /* 0: every bulk goes through hiredis */
+	struct rfilter rf;
+	char nonce[17]; /* of the markers: a reply cannot forge one */
 };
 
 /* ---- URL ---- */
@@ -162,12 +194,33 @@ int redis_conn_new(const struct redis_url *url, const struct redis_conn_hooks *h
 	c->url = *url;
 	c->hooks = *hooks;
 	c->backoff_ms = BACKOFF_MIN_MS;
+	uint64_t rnd = 0;
+	if (getrandom(&rnd, sizeof(rnd), GRND_NONBLOCK) != sizeof(rnd))
+		rnd = jb_now_us() ^ (uint64_t) getpid() << 40; /* early boot: still unknown */
+	snprintf(c->nonce, sizeof(c->nonce), "%016" PRIx64, rnd);
 	*ret = c;
 	return 0;
 }
 
+void redis_conn_set_max_bulk(struct redis_conn *c, size_t max_bytes)
+{
+	c->max_bulk = max_bytes;
+}
+
+static void free_bulks(struct redis_conn *c)
+{
+	while (c->rf.bulks) {
+		struct bulk *b = c->rf.bulks;
+		c->rf.bulks = b->next;
+		free(b->data);
+		free(b);
+	}
+	c->rf = (struct rfilter){.next_no = c->rf.next_no};
+}
+
 static void close_ctx(struct redis_conn *c)
 {
+	free_bulks(c);
 	if (!c->ctx)
 		return;
 	if (c->hooks.watch)
@@ -343,6 +396,209 @@ static void connect_now(struct redis_conn *c)
 		c->hooks.up(c->hooks.opaque);
 }
 
+/* ---- the input filter: big bulks never reach hiredis ----
+ *
+ * hiredis holds a bulk whole in its read buffer, then copies it into the
+ * reply: a 400 MB stream entry took 2 x its size there, and more in the
+ * copies that follow. With max_bulk set, the bytes read go through a RESP2
+ * scanner first: a bulk over BIG_BULK is read into a buffer of its own
+ * size (taken by the owner without a copy, redis_conn_take), or, over
+ * max_bulk, discarded as it arrives; hiredis gets a short marker string in
+ * its place, so the reply keeps its shape and the connection its place. */
+
+static int feed(struct redis_conn *c, const void *buf, size_t n)
+{
+	return n && redisReaderFeed(c->ctx->reader, buf, n) != REDIS_OK ? -EPROTO : 0;
+}
+
+static struct bulk *bulk_find(struct redis_conn *c, uint64_t no)
+{
+	for (struct bulk *b = c->rf.bulks; b; b = b->next)
+		if (b->no == no)
+			return b;
+	return NULL;
+}
+
+/* The "$N\r\n" line is complete: pass it on, or start a big bulk. */
+static int bulk_start(struct redis_conn *c)
+{
+	struct rfilter *f = &c->rf;
+	char *end = NULL;
+	f->len_line[f->len_n] = '\0';
+	errno = 0;
+	unsigned long long len = strtoull(f->len_line, &end, 10);
+	bool number = end != f->len_line && !strcmp(end, "\r\n") && !errno && len < 1ULL << 62;
+	if (!number || f->len_line[0] == '-' ||
+	    len <= (c->max_bulk < BIG_BULK ? c->max_bulk : BIG_BULK)) {
+		f->state = number && f->len_line[0] != '-' ? RF_BODY : RF_TYPE;
+		f->left = len + 2;
+		return feed(c, "$", 1) < 0 ? -EPROTO : feed(c, f->len_line, f->len_n);
+	}
+	struct bulk *b = calloc(1, sizeof(*b));
+	if (!b)
+		return -ENOMEM;
+	b->no = f->next_no++;
+	b->len = len;
+	b->data = len <= c->max_bulk ? malloc(len + 1) : NULL; /* pages as they fill */
+	b->next = f->bulks;
+	f->bulks = f->cur = b;
+	f->state = RF_BIG;
+	f->left = len + 2;
+	return 0;
+}
+
+/* The big bulk is complete: only now may hiredis see its marker, or it
+ * could hand out a reply whose bulk is still arriving. */
+static int bulk_end(struct redis_conn *c)
+{
+	char mark[80], head[32];
+	int m = snprintf(mark, sizeof(mark), MARK "%s:%" PRIu64, c->nonce, c->rf.cur->no);
+	int h = snprintf(head, sizeof(head), "$%d\r\n", m);
+	c->rf.state = RF_TYPE;
+	c->rf.cur = NULL;
+	return feed(c, head, (size_t) h) < 0 || feed(c, mark, (size_t) m) < 0 ? -EPROTO
+									      : feed(c, "\r\n", 2);
+}
+
+/* Consume what the current state can of p[0..n); returns bytes used. */
+static ssize_t filter_step(struct redis_conn *c, const char *p, size_t n)
+{
+	struct rfilter *f = &c->rf;
+	size_t k;
+	const char *nl;
+	switch (f->state) {
+	case RF_TYPE:
+		if (p[0] != '$')
+			f->state = RF_LINE;
+		else
+			f->state = RF_LEN, f->len_n = 0;
+		return p[0] == '$' ? 1 : feed(c, p, 1) < 0 ? -EPROTO : 1;
+	case RF_LINE:
+		nl = memchr(p, '\n', n);
+		k = nl ? (size_t) (nl - p) + 1 : n;
+		if (nl)
+			f->state = RF_TYPE;
+		return feed(c, p, k) < 0 ? -EPROTO : (ssize_t) k;
+	case RF_LEN:
+		if (f->len_n + 1 >= sizeof(f->len_line))
+			return -EPROTO; /* no length is this long */
+		f->len_line[f->len_n++] = p[0];
+		return p[0] != '\n' ? 1 : bulk_start(c) < 0 ? -EPROTO : 1;
+	case RF_BODY:
+		k = n < f->left ? n : (size_t) f->left;
+		f->left -= k;
+		if (!f->left)
+			f->state = RF_TYPE;
+		return feed(c, p, k) < 0 ? -EPROTO : (ssize_t) k;
+	case RF_BIG:
+		k = n < f->left ? n : (size_t) f->left;
+		if (f->cur->data && f->cur->have < f->cur->len) {
+			size_t take =
+				k < f->cur->len - f->cur->have ? k : f->cur->len - f->cur->have;
+			memcpy(f->cur->data + f->cur->have, p, take);
+			f->cur->have += take;
+		}
+		f->left -= k;
+		return f->left ? (ssize_t) k : bulk_end(c) < 0 ? -EPROTO : (ssize_t) k;
+	}
+	return -EPROTO;
+}
+
+static int filter(struct redis_conn *c, const char *p, size_t n)
+{
+	if (!c->max_bulk)
+		return feed(c, p, n);
+	while (n) {
+		ssize_t k = filter_step(c, p, n);
+		if (k < 0)
+			return (int) k;
+		p += k;
+		n -= (size_t) k;
+	}
+	return 0;
+}
+
+/* What redisBufferRead does, through the filter, a few reads at a time. */
+static int read_input(struct redis_conn *c)
+{
+	char buf[READ_CHUNK];
+	for (int k = 0; k < READS_PER_TURN; k++) {
+		ssize_t n = read(c->ctx->fd, buf, sizeof(buf));
+		if (n < 0 && (errno == EAGAIN || errno == EINTR))
+			return 0;
+		if (n <= 0) {
+			redis_conn_drop(c, n ? strerror(errno) : "server closed the connection");
+			return -EPIPE;
+		}
+		if (filter(c, buf, (size_t) n) < 0) {
+			redis_conn_drop(c, c->ctx->reader->err ? c->ctx->reader->errstr
+							       : "protocol error or out of memory");
+			return -EPROTO;
+		}
+		uint64_t progress_us = jb_now_us() + PROGRESS_MS * 1000ULL;
+		if (c->head && c->head->deadline_us < progress_us)
+			c->head->deadline_us = progress_us; /* a reply on its way is not late */
+		if ((size_t) n < sizeof(buf))
+			return 0;
+	}
+	return 0;
+}
+
+/* The big bulk a marker string stands for, or NULL. */
+static struct bulk *bulk_of(const struct redis_conn *c, const redisReply *s)
+{
+	size_t m = strlen(MARK);
+	if (!c->rf.bulks || s->type != REDIS_REPLY_STRING || s->len <= m + 17 ||
+	    memcmp(s->str, MARK, m) || memcmp(s->str + m, c->nonce, 16) || s->str[m + 16] != ':')
+		return NULL;
+	return bulk_find((struct redis_conn *) c, strtoull(s->str + m + 17, NULL, 10));
+}
+
+/* A reply has been handled: free the big bulks it stood for. */
+static void release_bulks(struct redis_conn *c, const redisReply *r)
+{
+	struct bulk *b = bulk_of(c, r);
+	if (b) {
+		for (struct bulk **p = &c->rf.bulks; *p; p = &(*p)->next)
+			if (*p == b) {
+				*p = b->next;
+				break;
+			}
+		free(b->data);
+		free(b);
+	}
+	for (size_t i = 0; r->type == REDIS_REPLY_ARRAY && i < r->elements; i++)
+		release_bulks(c, r->element[i]);
+}
+
+size_t redis_conn_len(const struct redis_conn *c, const redisReply *s)
+{
+	const struct bulk *b = bulk_of(c, s);
+	return b ? b->len : s->len;
+}
+
+int redis_conn_take(struct redis_conn *c, const redisReply *s, uint8_t **ret, size_t *ret_len)
+{
+	struct bulk *b = bulk_of(c, s);
+	*ret_len = b ? b->len : s->len;
+	if (b && b->len > c->max_bulk)
+		return -EFBIG;
+	if (b && (!b->data || b->taken))
+		return b->taken ? -EALREADY : -ENOMEM;
+	if (b) {
+		b->data[b->len] = '\0';
+		*ret = TAKE_PTR(b->data);
+		b->taken = true;
+		return 0;
+	}
+	*ret = malloc(s->len + 1);
+	if (!*ret)
+		return -ENOMEM;
+	memcpy(*ret, s->str, s->len);
+	(*ret)[s->len] = '\0';
+	return 0;
+}
+
 static void dispatch(struct redis_conn *c)
 {
 	redisContext *ctx = c->ctx;
@@ -373,6 +629,8 @@ static void dispatch(struct redis_conn *c)
 				c->hooks.established(c->hooks.opaque);
 		}
 		p->fn(p->opaque, reply);
+		if (c->ctx == ctx) /* else dropped: the bulks are gone already */
+			release_bulks(c, reply);
 		freeReplyObject(reply);
 		free(p);
 	}
@@ -393,12 +651,8 @@ int redis_conn_service(struct redis_conn *c, bool readable)
 		connect_now(c);
 	if (c->ctx && c->want_write)
 		flush(c);
-	if (c->ctx && readable) {
-		if (redisBufferRead(c->ctx) != REDIS_OK)
-			redis_conn_drop(c, c->ctx->errstr);
-		else
-			dispatch(c);
-	}
+	if (c->ctx && readable && read_input(c) >= 0)
+		dispatch(c);
 	now = jb_now_us();
 	if (c->ctx && c->head && now > c->head->deadline_us)
 		redis_conn_drop(c, "no reply in time");

@@ -68,6 +68,23 @@ int redis_conn_send(struct redis_conn *c, int argc, const char **argv, const siz
 int redis_conn_sendv(struct redis_conn *c, int timeout_ms, redis_reply_fn fn, void *opaque,
 		     int argc, const char **argv);
 
+/* Keep the bulk strings of replies larger than 64 KiB (or max_bytes) out of
+ * hiredis' buffers: each is read into a buffer of its own size, handed
+ * over by redis_conn_take without a copy, and one over max_bytes is
+ * discarded as it arrives, never held. The reply holds a marker string in
+ * its place (see redis_conn_len). 0, the default: off. */
+void redis_conn_set_max_bulk(struct redis_conn *c, size_t max_bytes);
+
+/* The size of string s of a reply of c, during its callback: its own, or
+ * that of the big bulk it stands for. */
+size_t redis_conn_len(const struct redis_conn *c, const redisReply *s);
+
+/* The bytes of string s of a reply of c, during its callback, in *ret
+ * (NUL-terminated, caller frees) and *ret_len: a big bulk is handed over
+ * without a copy, once. -EFBIG: over max_bytes, not kept (*ret_len is its
+ * size); -ENOMEM. */
+int redis_conn_take(struct redis_conn *c, const redisReply *s, uint8_t **ret, size_t *ret_len);
+
 /* Drop the connection now (why says so) and reconnect after the backoff. */
 void redis_conn_drop(struct redis_conn *c, const char *why);
 

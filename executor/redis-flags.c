@@ -125,6 +125,18 @@ int redis_flag_positive(const char *value, void *target)
 	return r;
 }
 
+int redis_flag_size(const char *value, void *target)
+{
+	struct jb_err err = {0};
+	uint64_t v = 0;
+	int r = lim_parse_size(value, &v, &err);
+	if (r >= 0 && v == 0)
+		r = -EINVAL;
+	if (r >= 0)
+		*(uint64_t *) target = v;
+	return r;
+}
+
 int redis_flag_seconds(const char *value, void *target)
 {
 	struct jb_err err = {0};

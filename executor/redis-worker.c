@@ -44,7 +44,8 @@ enum { TOKEN_SIGNAL = 0, TOKEN_CMD = 1, TOKEN_READ = 2 };
 static struct {
 	const char *url, *stream, *group, *consumer;
 	uint32_t claim_after_ms, max_attempts;
-	struct opflags op; /* exec's operator flags: ceilings, slots, ... */
+	uint64_t max_entry; /* bytes */
+	struct opflags op;  /* exec's operator flags: ceilings, slots, ... */
 } arg_w;
 
 enum went_state {
@@ -65,14 +66,20 @@ struct worker;
 struct went {
 	struct went *next;
 	struct worker *w;
-	char *id, *reply, *job_id;
+	char *id, *job_id;
+	char *reply; /* any bytes: a stream name is binary-safe */
+	size_t reply_len;
+	char *message; /* the verdict's, for a note added to it */
 	uint64_t seq;
 	unsigned deliveries; /* delivery count, 0 = unknown */
 	enum went_state state;
-	uint8_t *raw; /* the job field until admitted (NULL: none) */
+	uint8_t *raw; /* the job field until admitted */
 	size_t raw_len;
-	struct job *job;  /* WE_QUEUED */
-	uint8_t *verdict; /* packed, WE_XADD* */
+	bool has_job;
+	uint64_t entry_bytes; /* over --max-entry: refused, job never read */
+	size_t reply_over;    /* size of a reply name over --max-entry */
+	struct job *job;      /* WE_QUEUED */
+	uint8_t *verdict;     /* packed, WE_XADD* */
 	size_t verdict_len;
 	uint64_t retry_us; /* next XADD after a refusal */
 	unsigned retry_ms;
@@ -121,6 +128,7 @@ static void went_free(struct went *e)
 {
 	free(e->id);
 	free(e->reply);
+	free(e->message);
 	free(e->job_id);
 	free(e->raw);
 	job_free(e->job);
@@ -171,12 +179,58 @@ static bool outbox_full(const struct worker *w)
 	return n >= 4 * arg_w.op.parallel + 16;
 }
 
-/* A new entry at the tail (list order = arrival order, for fairness). */
-static struct went *went_new(struct worker *w, const redisReply *entry, unsigned deliveries)
+static void set_reply(struct went *e, const char *name, size_t len)
 {
-	const redisReply *fields = entry->element[1];
-	const redisReply *job = redis_reply_field(fields, "job");
-	const redisReply *reply = redis_reply_field(fields, "reply");
+	free(e->reply);
+	e->reply = malloc(len + 1);
+	if (e->reply) {
+		memcpy(e->reply, name, len);
+		e->reply[len] = '\0';
+	}
+	e->reply_len = len;
+}
+
+/* The size of an entry as Redis holds it: its id, field names and values. */
+static uint64_t entry_bytes(const struct redis_conn *c, const redisReply *entry)
+{
+	uint64_t n = entry->element[0]->len;
+	const redisReply *f = entry->element[1];
+	for (size_t i = 0; f->type == REDIS_REPLY_ARRAY && i < f->elements; i++)
+		n += redis_conn_len(c, f->element[i]);
+	return n;
+}
+
+/* The reply stream and the job's bytes, taken from the reply (a big job
+ * without a copy); an entry over --max-entry keeps no job: it was never
+ * read (redis_conn_set_max_bulk) or is dropped here. */
+static int went_fields(struct worker *w, struct redis_conn *c, struct went *e,
+		       const redisReply *entry)
+{
+	const redisReply *job = redis_reply_field(entry->element[1], "job");
+	const redisReply *reply = redis_reply_field(entry->element[1], "reply");
+	int r = 0;
+	e->entry_bytes = entry_bytes(c, entry);
+	e->has_job = job != NULL;
+	if (reply && redis_conn_len(c, reply) > 0)
+		r = redis_conn_take(c, reply, (uint8_t **) &e->reply, &e->reply_len);
+	if (r == -EFBIG)
+		e->reply_over = e->reply_len; /* unknown: the default stream */
+	else if (r < 0)
+		return r;
+	if (!e->reply)
+		set_reply(e, w->reply_default, strlen(w->reply_default));
+	if (!e->reply)
+		return -ENOMEM;
+	if (job && e->entry_bytes <= arg_w.max_entry)
+		return redis_conn_take(c, job, &e->raw, &e->raw_len);
+	return 0;
+}
+
+/* A new entry of a reply of c at the tail (list order = arrival order, for
+ * fairness). NULL: out of memory (the entry stays pending). */
+static struct went *went_new(struct worker *w, struct redis_conn *c, const redisReply *entry,
+			     unsigned deliveries)
+{
 	struct went *e = calloc(1, sizeof(*e));
 	if (!e)
 		return NULL;
@@ -184,12 +238,7 @@ static struct went *went_new(struct worker *w, const redisReply *entry, unsigned
 	e->seq = w->seq++;
 	e->deliveries = deliveries;
 	e->id = strdup(entry->element[0]->str);
-	e->reply = strdup(reply && reply->len ? reply->str : w->reply_default);
-	if (job && (e->raw = malloc(job->len ? job->len : 1))) {
-		memcpy(e->raw, job->str, job->len);
-		e->raw_len = job->len;
-	}
-	if (!e->id || !e->reply || (job && !e->raw)) {
+	if (!e->id || went_fields(w, c, e, entry) < 0) {
 		went_free(e);
 		return NULL;
 	}
@@ -207,6 +256,8 @@ static void set_verdict(struct went *e, Judgebox__Verdict *v)
 	struct jb_err err = {0};
 	free(e->job_id);
 	e->job_id = strdup(v->id ? v->id : "");
+	free(e->message);
+	e->message = strdup(v->message ? v->message : "");
 	if (job_verdict_pack(v, &e->verdict, &e->verdict_len, &err) < 0) {
 		/* Still a verdict, so the entry can be acked. */
 		Judgebox__Verdict *small = sup_verdict_error(JUDGEBOX__STATUS__INTERNAL_ERROR,
@@ -230,6 +281,22 @@ static void worker_sink(void *opaque, Judgebox__Verdict *v)
 	sup_verdict_free(v); /* not ours: cannot happen */
 }
 
+/* INVALID_JOB for an entry over --max-entry, to its reply stream when its
+ * name could be read. */
+static void too_big(struct worker *w, struct went *e)
+{
+	char msg[400];
+	int n = snprintf(msg, sizeof(msg),
+			 "redis: entry '%s': %" PRIu64 " bytes is over --max-entry (%" PRIu64
+			 " bytes); not read",
+			 e->id, e->entry_bytes, arg_w.max_entry);
+	if (e->reply_over)
+		snprintf(msg + n, sizeof(msg) - (size_t) n,
+			 "; its reply stream name is %zu bytes (verdict sent to '%s')",
+			 e->reply_over, w->reply_default);
+	set_verdict(e, sup_verdict_error(JUDGEBOX__STATUS__INVALID_JOB, "", e->seq, msg, NULL));
+}
+
 /* Decide what becomes of a delivered entry: run it, refuse it, give up on
  * it, or hand it back when stopping. attempts: deliveries before this one. */
 static void admit(struct worker *w, struct went *e, unsigned attempts)
@@ -238,7 +305,9 @@ static void admit(struct worker *w, struct went *e, unsigned attempts)
 	char msg[200];
 	if (w->stopping) {
 		e->state = WE_RELEASE;
-	} else if (!e->raw) {
+	} else if (e->entry_bytes > arg_w.max_entry) {
+		too_big(w, e);
+	} else if (!e->has_job) {
 		snprintf(msg, sizeof(msg), "redis: entry '%s' has no 'job' field", e->id);
 		set_verdict(
 			e, sup_verdict_error(JUDGEBOX__STATUS__INVALID_JOB, "", e->seq, msg, NULL));
@@ -335,7 +404,7 @@ static void take_entries(struct worker *w, const redisReply *streams)
 			    en->element[0]->type != REDIS_REPLY_STRING ||
 			    went_find_id(w, en->element[0]->str))
 				continue;
-			struct went *e = went_new(w, en, 1);
+			struct went *e = went_new(w, w->rd.c, en, 1);
 			if (e)
 				admit(w, e, 0);
 			/* else out of memory: it stays pending, claimed later */
@@ -446,7 +515,7 @@ static size_t take_claimed(struct worker *w, const redisReply *entries, const ch
 		*hi = en->element[0]->str;
 		if (went_find_id(w, en->element[0]->str))
 			continue; /* ours already */
-		struct went *e = went_new(w, en, 0);
+		struct went *e = went_new(w, w->cmd.c, en, 0);
 		if (!e)
 			continue;
 		if (en->element[1]->type == REDIS_REPLY_NIL) {
@@ -550,15 +619,110 @@ static void on_xack(void *opaque, redisReply *r)
 	went_remove(e->w, e);
 }
 
+/* Error replies that say Redis cannot write now, whatever the key: OOM
+ * (maxmemory, until clients take their verdicts or the operator raises it),
+ * a loading, busy or read-only server, a lost master, a failed save. Any
+ * other error reply (WRONGTYPE, NOPERM, ERR, a code we do not know) is
+ * about this key and stays: retrying it would hold the entry forever. */
+static bool transient_error(const redisReply *r)
+{
+	static const char *const codes[] = {
+		"OOM",	   "LOADING",	 "BUSY",	"TRYAGAIN", "READONLY",	   "MASTERDOWN",
+		"MISCONF", "NOREPLICAS", "CLUSTERDOWN", "NOAUTH",   "NOMASTERLINK"};
+	size_t n = strcspn(r->str, " ");
+	for (size_t i = 0; i < ARRAY_SIZE(codes); i++)
+		if (strlen(codes[i]) == n && !strncmp(r->str, codes[i], n))
+			return true;
+	return false;
+}
+
+/* s (len bytes, any bytes: names and Redis' words) for a message: printable
+ * ASCII, other bytes as \xHH, quotes and backslashes escaped, cut with "..."
+ * to fit n. Always valid UTF-8, as a proto string must be. */
+static void printable(const char *s, size_t len, char *out, size_t n)
+{
+	size_t o = 0;
+	for (size_t i = 0; i < len; i++) {
+		unsigned char ch = (unsigned char) s[i];
+		bool plain = ch >= 0x20 && ch < 0x7f && ch != '\'' && ch != '\\';
+		if (o + (plain ? 1 : 4) + 4 > n) {
+			snprintf(out + o, n - o, "...");
+			return;
+		}
+		o += (size_t) snprintf(out + o, n - o, plain ? "%c" : "\\x%02x", ch);
+	}
+	out[o] = '\0';
+}
+
+/* Replace the packed verdict's message. Parsers keep the last occurrence
+ * of a non-repeated field (protobuf encoding spec), so appending field 13
+ * does it without unpacking a verdict that may hold megabytes of output. */
+static int append_message(struct went *e, const char *msg)
+{
+	size_t len = strlen(msg);
+	uint8_t head[11] = {13 << 3 | 2}; /* field 13, length-delimited */
+	size_t n = 1 + job_varint(len, head + 1);
+	uint8_t *p = realloc(e->verdict, e->verdict_len + n + len);
+	if (!p)
+		return -ENOMEM;
+	memcpy(p + e->verdict_len, head, n);
+	memcpy(p + e->verdict_len + n, msg, len);
+	e->verdict = p;
+	e->verdict_len += n + len;
+	return 0;
+}
+
+static bool to_default(const struct worker *w, const struct went *e)
+{
+	return e->reply_len == strlen(w->reply_default) &&
+	       !memcmp(e->reply, w->reply_default, e->reply_len);
+}
+
+/* XADD refused for good. To the entry's own reply stream: send the verdict
+ * to the default one, saying why in its message. To the default one: it
+ * cannot be delivered anywhere, and an entry is never acked without its
+ * verdict, so forget it, pending: it is claimed again after --claim-after
+ * (run again until --max-attempts, then only answered) until the operator
+ * repairs the key. Either way the outbox does not fill up with it. */
+static void undeliverable(struct worker *w, struct went *e, const redisReply *r)
+{
+	char name[160], why[200], msg[1200];
+	printable(e->reply, e->reply_len, name, sizeof(name));
+	printable(r->str, strlen(r->str), why, sizeof(why));
+	if (to_default(w, e)) {
+		fprintf(stderr,
+			"judgebox: worker: entry %s: the default reply stream '%s' refuses its "
+			"verdict: %s; left pending (claimed again after --claim-after)\n",
+			e->id, name, why);
+		went_remove(w, e);
+		return;
+	}
+	const char *old = e->message ? e->message : "";
+	snprintf(msg, sizeof(msg), "%s%sreply stream '%s': %s (verdict sent to '%s')", old,
+		 old[0] ? "; " : "", name, why, w->reply_default);
+	if (append_message(e, msg) < 0)
+		fprintf(stderr, "judgebox: worker: entry %s: out of memory for the message\n",
+			e->id); /* still delivered, without it */
+	fprintf(stderr, "judgebox: worker: entry %s: %s\n", e->id, msg);
+	set_reply(e, w->reply_default, strlen(w->reply_default));
+	if (!e->reply)
+		went_remove(w, e); /* out of memory: pending, claimed again later */
+}
+
 static void on_xadd(void *opaque, redisReply *r)
 {
 	struct went *e = opaque;
 	e->state = WE_XADD;
 	if (!r)
 		return; /* sent again once reconnected */
+	if (r->type == REDIS_REPLY_ERROR && !transient_error(r)) {
+		undeliverable(e->w, e, r);
+		return;
+	}
 	if (r->type == REDIS_REPLY_ERROR) {
-		fprintf(stderr, "judgebox: worker: XADD to '%s': %s (retrying)\n", e->reply,
-			r->str);
+		char name[160];
+		printable(e->reply, e->reply_len, name, sizeof(name));
+		fprintf(stderr, "judgebox: worker: XADD to '%s': %s (retrying)\n", name, r->str);
 		e->retry_ms = e->retry_ms ? e->retry_ms * 2 : 1000;
 		if (e->retry_ms > XADD_RETRY_MAX_MS)
 			e->retry_ms = XADD_RETRY_MAX_MS;
@@ -578,11 +742,18 @@ static void on_release(void *opaque, redisReply *r)
 
 static int send_xadd(struct worker *w, struct went *e)
 {
-	const char *argv[] = {"XADD", e->reply,	 "*",	  "verdict", (const char *) e->verdict,
-			      "id",   e->job_id, "entry", e->id};
+	const char *argv[] = {"XADD",
+			      e->reply,
+			      "*",
+			      "verdict",
+			      (const char *) e->verdict,
+			      "id",
+			      e->job_id ? e->job_id : "",
+			      "entry",
+			      e->id};
 	size_t lens[ARRAY_SIZE(argv)];
 	for (size_t i = 0; i < ARRAY_SIZE(argv); i++)
-		lens[i] = i == 4 ? e->verdict_len : strlen(argv[i]);
+		lens[i] = i == 1 ? e->reply_len : i == 4 ? e->verdict_len : strlen(argv[i]);
 	return redis_conn_send(w->cmd.c, ARRAY_SIZE(argv), argv, lens, CMD_TIMEOUT_MS, on_xadd, e);
 }
 
@@ -793,6 +964,11 @@ static int worker_init(struct worker *w, struct sup *s, struct jb_err *err)
 	r = open_link(w, &w->cmd, &url, "commands", TOKEN_CMD, err);
 	if (r >= 0)
 		r = open_link(w, &w->rd, &url, "reads", TOKEN_READ, err);
+	if (r >= 0) {
+		/* Entries come on both (XREADGROUP, XAUTOCLAIM). */
+		redis_conn_set_max_bulk(w->cmd.c, arg_w.max_entry);
+		redis_conn_set_max_bulk(w->rd.c, arg_w.max_entry);
+	}
 	if (r >= 0)
 		r = block_signals(w, err);
 	if (r >= 0)
@@ -856,6 +1032,8 @@ static const struct redis_flag worker_flags[] = {
 	 "MS  take over entries idle this long (30000)"},
 	{"--max-attempts", 1, redis_flag_positive, &arg_w.max_attempts,
 	 "N  give up on an entry delivered N times without a verdict (3)"},
+	{"--max-entry", 1, redis_flag_size, &arg_w.max_entry,
+	 "SIZE  refuse, unread, an entry over SIZE: INVALID_JOB (64M)"},
 };
 
 static int parse_worker_flags(int argc, char **argv, int i, char *host_pid, size_t n)
@@ -864,6 +1042,7 @@ static int parse_worker_flags(int argc, char **argv, int i, char *host_pid, size
 	arg_w.group = "judgebox";
 	arg_w.claim_after_ms = 30000;
 	arg_w.max_attempts = 3;
+	arg_w.max_entry = 64ULL << 20;
 	opflags_init(&arg_w.op);
 	int r = redis_flags_parse_op("worker", argc, argv, i, worker_flags,
 				     ARRAY_SIZE(worker_flags), &arg_w.op);

@@ -35,8 +35,10 @@ int redis_flags_parse_op(const char *cmd, int argc, char **argv, int i, const st
 			 size_t n, struct opflags *op);
 
 /* Flag handlers: a string, an unsigned (uint32_t, > 0), a count as unsigned
- * (uint32_t, 0 allowed), seconds (uint64_t ms). */
+ * (uint32_t, 0 allowed), seconds (uint64_t ms), a size ("64M", uint64_t
+ * bytes, > 0). */
 int redis_flag_string(const char *value, void *target);
 int redis_flag_positive(const char *value, void *target);
 int redis_flag_uint(const char *value, void *target);
 int redis_flag_seconds(const char *value, void *target);
+int redis_flag_size(const char *value, void *target);

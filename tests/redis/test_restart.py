@@ -85,8 +85,10 @@ try:
     # event loop goes on, so a job over its CPU limit is still killed on
     # time, and its verdict is written once Redis answers again.
     c = r.client()
+    # A wall limit far off: on a loaded machine the spin gets a fraction of
+    # a core, and the default (2 x cpu + 1 s) came first.
     spin = rtest.job("spin", ["/bin/sh", "-c", "while :; do :; done"],
-                     limits={"cpu_time_ms": 1000})
+                     limits={"cpu_time_ms": 1000, "wall_time_ms": 60000})
     e = rtest.add_job(c, "jobs", spin, "spin-out")
     check("a worker runs the spinning job", rtest.wait_until(
         lambda: rtest.pending_count(c, "jobs", "g") == 1, 30))
