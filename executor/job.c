@@ -8,6 +8,7 @@
 #include <sys/stat.h>
 
 #include "util.h"
+#include "wire.h"
 
 /* Caps on list sizes: far above any honest job, low enough that the O(n log n)
  * checks and the argv/env arrays stay cheap. */
@@ -15,6 +16,12 @@
 #define JOB_MAX_ENV	4096
 #define JOB_MAX_FILES	10000
 #define JOB_MAX_COLLECT 10000
+/* Fields of a Job on the wire, every level: the lists above at their caps
+ * (a File is its entry and its 5 fields), singular fields with room for
+ * repeats, twice (the job and its interactor). Decoding costs about 100
+ * bytes per field: a Job within the caps unpacks in some 16 MB plus copies
+ * of its strings, however long the input. */
+#define JOB_MAX_FIELDS	(2 * (JOB_MAX_ARGV + JOB_MAX_ENV + 6 * JOB_MAX_FILES + JOB_MAX_COLLECT + 64))
 #define POLICY_NAME_MAX 64
 
 static const char *const default_env[] = {"PATH=/usr/local/bin:/usr/bin:/bin", "HOME=/box", NULL};
@@ -497,16 +504,85 @@ int job_from_proto(Judgebox__Job *pb, const struct job_config *cfg, struct job *
 	return 0;
 }
 
+/* ---- unpacking untrusted bytes: wire scan first ---- */
+
+static const struct wire_cap job_caps[] = {
+	{&judgebox__job__descriptor, "argv", JOB_MAX_ARGV},
+	{&judgebox__job__descriptor, "env", JOB_MAX_ENV},
+	{&judgebox__job__descriptor, "files", JOB_MAX_FILES},
+	{&judgebox__job__descriptor, "collect", JOB_MAX_COLLECT},
+};
+
+/* A Job holds at most one interactor, which holds none. */
+static const struct wire_rules job_rules = {
+	.root = "job",
+	.reject_unknown = true, /* an old judgebox must not ignore a new limit */
+	.max_nesting = 1,
+	.nesting_what = "interactors",
+	.max_fields = JOB_MAX_FIELDS,
+	.caps = job_caps,
+	.n_caps = ARRAY_SIZE(job_caps),
+};
+
+/* Verdicts come from a judgebox, maybe a newer one: unknown fields are
+ * kept; the nesting is bounded all the same (show prints it recursively). */
+static const struct wire_rules verdict_rules = {
+	.root = "verdict",
+	.max_nesting = 1,
+	.nesting_what = "interactors",
+};
+
+int job_scan(const uint8_t *buf, size_t len, struct jb_err *err)
+{
+	return wire_scan(&judgebox__job__descriptor, buf, len, &job_rules, err);
+}
+
+int job_unpack(const uint8_t *buf, size_t len, Judgebox__Job **ret_pb, struct jb_err *err)
+{
+	int r = job_scan(buf, len, err);
+
+	*ret_pb = NULL;
+	if (r < 0)
+		return r;
+	/* protobuf-c reads only [buf, buf + len) and allocates with malloc, so
+	 * job_free can release the message with free_unpacked. */
+	*ret_pb = judgebox__job__unpack(NULL, len, buf);
+	if (!*ret_pb) {
+		jb_invalid(err, "job: cannot decode the protobuf message");
+		return -EBADMSG;
+	}
+	return 0;
+}
+
+int job_verdict_unpack(const uint8_t *buf, size_t len, Judgebox__Verdict **ret_v,
+		       struct jb_err *err)
+{
+	int r = wire_scan(&judgebox__verdict__descriptor, buf, len, &verdict_rules, err);
+
+	*ret_v = NULL;
+	if (r < 0)
+		return r;
+	*ret_v = judgebox__verdict__unpack(NULL, len, buf);
+	if (!*ret_v) {
+		jb_invalid(err, "verdict: cannot decode the protobuf message");
+		return -EBADMSG;
+	}
+	return 0;
+}
+
+char *job_peek_id(const uint8_t *buf, size_t len)
+{
+	return wire_peek_string(buf, len, 1); /* Job.id */
+}
+
 int job_decode(const uint8_t *buf, size_t len, const struct job_config *cfg, struct job **ret_job,
 	       struct jb_err *err)
 {
-	/* protobuf-c reads only [buf, buf + len) and allocates with malloc, so
-	 * job_free can release the message with free_unpacked. */
-	Judgebox__Job *pb = judgebox__job__unpack(NULL, len, buf);
+	Judgebox__Job *pb = NULL;
 
 	*ret_job = NULL;
-	if (!pb)
-		return jb_invalid(err, "job: cannot decode the protobuf message");
+	if (job_unpack(buf, len, &pb, err) < 0)
+		return -EINVAL; /* err says why: INVALID_JOB */
 	return job_from_proto(pb, cfg, ret_job, err);
 }
 
