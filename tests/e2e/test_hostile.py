@@ -8,6 +8,8 @@
 - 10 MB of empty `files` entries (600 MB of RSS to refuse before): INVALID_JOB
   naming `files`, with judgebox's peak RSS under 200 MB (not checked under
   ASan, which keeps freed memory), in exec and exec --stream.
+- 200 files under a 2,000-deep directory chain (10 s of set-up, then
+  INTERNAL_ERROR): INVALID_JOB naming files[0].path.
 - `show` on a Verdict nested 10,000 deep: a clear error and exit 1, no crash.
 
 Jobs are written here with the protobuf helpers of jbstream.py; honest jobs
@@ -40,6 +42,15 @@ def deep_job(depth, ident=b"deep"):
 def files_bomb(size):
     """About size bytes of empty Job.files entries (2 bytes each)."""
     return pb_field(1, 2, b"bomb") + TRUE + b"\x42\x00" * (size // 2)
+
+
+def chain_job(nfiles, depth):
+    """nfiles empty files under one directory chain depth deep."""
+    d = "/".join(["d"] * depth)
+    body = pb_field(1, 2, b"chain") + TRUE
+    for i in range(nfiles):
+        body += pb_field(8, 2, pb_field(1, 2, ("%s/f%d" % (d, i)).encode()))
+    return body
 
 
 def honest(ident):
@@ -134,6 +145,11 @@ def main():
     msg = "files: 5242880 entries is over the cap of 10000"
     check_single("10 MB files bomb", bomb, "INVALID_JOB", msg, rss_check=True)
     check_stream("10 MB files bomb", bomb, msg, rss_check=True)
+
+    chain = chain_job(200, 2000)
+    v = check_single("200 files 2,000 deep", chain, "INVALID_JOB", "files[0].path: 'd/d/d/d/")
+    jb.check("200 files 2,000 deep: ... is deeper than 64 components",
+             v.get("message", "").endswith("' is deeper than 64 components"), v.get("message"))
 
     # show: a Verdict nested 10,000 deep, alone and as a stream frame.
     inner = pb_field(1, 2, b"v")

@@ -650,6 +650,80 @@ static void test_validate_files_cap(void)
 	free(f);
 }
 
+/* "d/d/.../d/f": n components in all (2 bytes each, less the last '/'). */
+static char *chain_path(size_t n, const char *prefix)
+{
+	size_t p = strlen(prefix);
+	char *s = malloc(p + 2 * n + 1);
+	strcpy(s, prefix);
+	for (size_t i = 0; i < n; i++) {
+		s[p + 2 * i] = i + 1 < n ? 'd' : 'f';
+		s[p + 2 * i + 1] = '/';
+	}
+	s[p + 2 * n - 1] = '\0';
+	return s;
+}
+
+/* Placing files costs init one mkdir per component, each a lookup from
+ * /box: the depth of a path and the components in all are capped. */
+static void test_validate_path_depth(void)
+{
+	char *p64 = chain_path(64, "/box/"), *p65 = chain_path(65, "");
+	const char *paths[2] = {"a", p64};
+
+	files_case(paths, 2, false, NULL, "a file 64 components deep is fine");
+	paths[1] = p65;
+	files_case(paths, 2, false,
+		   "files[1].path: 'd/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/"
+		   "d/d/d/d/d/d/d/d/d/...' is deeper than 64 components",
+		   "65 components: refused, naming files[1].path");
+	char *c65 = chain_path(65, ""), *collect[] = {"ok", c65};
+	Judgebox__Job pb = base_job();
+	pb.n_collect = 2;
+	pb.collect = collect;
+	expect_invalid(&pb, "collect[1]: 'd/d/d/", false, "the same cap for collect");
+
+	/* 2,000 deep, as in the 10 s set-up: refused at the first file. */
+	char *p2000 = chain_path(2000, "");
+	paths[0] = p2000;
+	files_case(paths, 1, false,
+		   "files[0].path: "
+		   "'d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/"
+		   "d/...' is deeper than 64 components",
+		   "a 2,000-deep path is refused");
+
+	/* 1563 files 64 deep: 100,032 components, over the 100,000 in all. */
+	size_t n = 1563;
+	Judgebox__File *f = calloc(n, sizeof(*f)), **fp = calloc(n, sizeof(*fp));
+	char **names = calloc(n, sizeof(*names));
+	for (size_t i = 0; i < n; i++) {
+		char prefix[16];
+		snprintf(prefix, sizeof(prefix), "%zu/", i);
+		names[i] = chain_path(63, prefix);
+		judgebox__file__init(&f[i]);
+		f[i].path = names[i];
+		fp[i] = &f[i];
+	}
+	pb = base_job();
+	pb.files = fp;
+	pb.n_files = n - 1;
+	expect_valid(&pb, "1562 files 64 deep (99,968 components) are fine");
+	pb.n_files = n;
+	expect_invalid(&pb,
+		       "files[1562].path: the files' paths have more than 100000 components in "
+		       "all",
+		       true, "the 1563rd is over the cap of components in all");
+	for (size_t i = 0; i < n; i++)
+		free(names[i]);
+	free(names);
+	free(fp);
+	free(f);
+	free(p2000);
+	free(c65);
+	free(p64);
+	free(p65);
+}
+
 static void test_validate_collect_policy(void)
 {
 	Judgebox__Job pb = base_job();
@@ -1371,6 +1445,7 @@ int main(void)
 	test_validate_argv_env();
 	test_validate_files();
 	test_validate_files_cap();
+	test_validate_path_depth();
 	test_validate_collect_policy();
 	test_validate_rootfs();
 	test_validate_limits_box();
