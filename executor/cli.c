@@ -170,10 +170,13 @@ static int set_interactor(const char *a, void *t)
 	int r = read_host_file(a, &bytes, NULL);
 	if (r < 0)
 		return r;
-	arg_.job.interactor = judgebox__job__unpack(NULL, bytes.len, bytes.data);
+	struct jb_err err = {0};
+	r = job_unpack(bytes.data, bytes.len, &arg_.job.interactor, &err);
 	free(bytes.data);
-	if (!arg_.job.interactor)
+	if (r == -EBADMSG)
 		return usage_error("--interactor: '%s' is not a Job protobuf", a);
+	if (r < 0)
+		return usage_error("--interactor: %s", err.msg);
 	return 0;
 }
 
@@ -630,12 +633,15 @@ static int show_verdict(const Judgebox__Verdict *v)
 
 static int show_one(const uint8_t *buf, size_t len)
 {
-	Judgebox__Verdict *v = judgebox__verdict__unpack(NULL, len, buf);
-	if (!v) {
-		fprintf(stderr, "judgebox: show: cannot decode a Verdict\n");
+	Judgebox__Verdict *v = NULL;
+	struct jb_err err = {0};
+	int r = job_verdict_unpack(buf, len, &v, &err);
+	if (r < 0) {
+		fprintf(stderr, "judgebox: show: %s\n",
+			r == -EBADMSG ? "cannot decode a Verdict" : err.msg);
 		return 1;
 	}
-	int r = show_verdict(v);
+	r = show_verdict(v);
 	judgebox__verdict__free_unpacked(v, NULL);
 	return r;
 }
@@ -675,12 +681,16 @@ static int cmd_show(int argc, char **argv, int i)
 	}
 	/* Without --stream, input that is no single Verdict but a whole
 	 * stream of them (exec --stream's output) is shown as that. */
-	Judgebox__Verdict *single =
-		arg_.stream || len == 0 ? NULL : judgebox__verdict__unpack(NULL, len, buf);
+	Judgebox__Verdict *single = NULL;
+	struct jb_err err = {0};
+	int r = arg_.stream || len == 0 ? -EBADMSG : job_verdict_unpack(buf, len, &single, &err);
 	int rc;
 	if (single) {
 		rc = show_verdict(single);
 		judgebox__verdict__free_unpacked(single, NULL);
+	} else if (r != -EBADMSG) { /* a Verdict, but one show refuses */
+		fprintf(stderr, "judgebox: show: %s\n", err.msg);
+		rc = 1;
 	} else if (len == 0 && !arg_.stream) {
 		fprintf(stderr, "judgebox: show: no Verdict on stdin\n");
 		rc = 1;

@@ -8,6 +8,7 @@
 #include <sys/stat.h>
 
 #include "util.h"
+#include "wire.h"
 
 /* Caps on list sizes: far above any honest job, low enough that the O(n log n)
  * checks and the argv/env arrays stay cheap. */
@@ -15,7 +16,20 @@
 #define JOB_MAX_ENV	4096
 #define JOB_MAX_FILES	10000
 #define JOB_MAX_COLLECT 10000
+/* Fields of a Job on the wire, every level: the lists above at their caps
+ * (a File is its entry and its 5 fields), singular fields with room for
+ * repeats, twice (the job and its interactor). Decoding costs about 100
+ * bytes per field: a Job within the caps unpacks in some 16 MB plus copies
+ * of its strings, however long the input. */
+#define JOB_MAX_FIELDS	(2 * (JOB_MAX_ARGV + JOB_MAX_ENV + 6 * JOB_MAX_FILES + JOB_MAX_COLLECT + 64))
 #define POLICY_NAME_MAX 64
+/* Box paths: init creates every parent of a file with one mkdir per
+ * component, each a lookup from /box, so placing files costs about the sum
+ * of their depths squared. 200 files under a 2,000-deep chain took 10 s of
+ * init's (uncharged) set-up; within these caps the worst job places its
+ * files in under a second. */
+#define JOB_MAX_PATH_DEPTH	64
+#define JOB_MAX_PATH_COMPONENTS 100000 /* over all of Job.files */
 
 static const char *const default_env[] = {"PATH=/usr/local/bin:/usr/bin:/bin", "HOME=/box", NULL};
 
@@ -53,11 +67,36 @@ static bool is_dotdot(const char *p, size_t c)
 	return c == 2 && p[0] == '.' && p[1] == '.';
 }
 
+/* The normalised path being built: ret (n bytes) holds len of them. */
+struct box_out {
+	char *ret;
+	size_t n, len, depth;
+};
+
+/* Append component comp (c bytes) of path to out. */
+static int append_comp(struct box_out *out, const char *comp, size_t c, const char *path,
+		       const char *field, struct jb_err *err)
+{
+	if (c > NAME_MAX)
+		return jb_invalid(err, "%s: a component of '%s' is longer than NAME_MAX (%d)",
+				  field, Q(path), NAME_MAX);
+	if (out->len + (out->len > 0) + c >= out->n)
+		return jb_invalid(err, "%s: '%s' is too long", field, Q(path));
+	if (++out->depth > JOB_MAX_PATH_DEPTH)
+		return jb_invalid(err, "%s: '%s' is deeper than %d components", field, Q(path),
+				  JOB_MAX_PATH_DEPTH);
+	if (out->len > 0)
+		out->ret[out->len++] = '/';
+	memcpy(out->ret + out->len, comp, c);
+	out->len += c;
+	return 0;
+}
+
 int job_box_path(const char *path, const char *field, char *ret, size_t n, struct jb_err *err)
 {
 	const char *p = path;
 	bool want_box = path[0] == '/'; /* absolute: the first component must be "box" */
-	size_t len = 0;
+	struct box_out out = {.ret = ret, .n = n};
 
 	if (path[0] == '\0')
 		return jb_invalid(err, "%s: the path is empty", field);
@@ -71,33 +110,23 @@ int job_box_path(const char *path, const char *field, char *ret, size_t n, struc
 		p += c + (p[c] == '/');
 		if (c == 0 || (c == 1 && comp[0] == '.'))
 			continue;
-		if (is_dotdot(comp, c) && (len == 0 || want_box))
+		if (is_dotdot(comp, c) && (out.len == 0 || want_box))
 			return jb_invalid(err, "%s: '%s' is outside /box", field, Q(path));
 		if (is_dotdot(comp, c))
 			return jb_invalid(err, "%s: '%s' has a '..' component", field, Q(path));
 		if (want_box && (c != 3 || memcmp(comp, "box", 3) != 0))
 			return jb_invalid(err, "%s: '%s' is outside /box", field, Q(path));
-		if (want_box) {
-			want_box = false;
-			continue;
-		}
-		if (c > NAME_MAX)
-			return jb_invalid(err,
-					  "%s: a component of '%s' is longer than NAME_MAX (%d)",
-					  field, Q(path), NAME_MAX);
-		if (len + (len > 0) + c >= n)
-			return jb_invalid(err, "%s: '%s' is too long", field, Q(path));
-		if (len > 0)
-			ret[len++] = '/';
-		memcpy(ret + len, comp, c);
-		len += c;
+		int r = want_box ? 0 : append_comp(&out, comp, c, path, field, err);
+		if (r < 0)
+			return r;
+		want_box = false;
 	}
 	if (want_box)
 		return jb_invalid(err, "%s: '%s' is outside /box", field, Q(path));
-	if (len == 0)
+	if (out.len == 0)
 		return jb_invalid(err, "%s: '%s' is /box itself, not a file under it", field,
 				  Q(path));
-	ret[len] = '\0';
+	ret[out.len] = '\0';
 	return 0;
 }
 
@@ -277,6 +306,17 @@ static bool under_program(const char *path)
 	return strncmp(path, "program", 7) == 0 && (path[7] == '\0' || path[7] == '/');
 }
 
+/* Components of a normalised path: the directories init creates for it,
+ * and the file. */
+static size_t path_depth(const char *path)
+{
+	size_t n = 1;
+
+	for (const char *p = strchr(path, '/'); p; p = strchr(p + 1, '/'))
+		n++;
+	return n;
+}
+
 /* Normalise path into a fresh copy in *ret. */
 static int normalise_path(const char *path, const char *field, char **ret, struct jb_err *err)
 {
@@ -301,12 +341,19 @@ static int check_files(struct job *j, struct jb_err *err)
 	j->file_paths = calloc(pb->n_files ? pb->n_files : 1, sizeof(char *));
 	if (!j->file_paths)
 		return jb_fail(err, ENOMEM, "files: allocate %zu paths", pb->n_files);
+	size_t components = 0;
 	for (size_t i = 0; i < pb->n_files; i++) {
 		char field[48];
 		snprintf(field, sizeof(field), "files[%zu].path", i);
 		int r = normalise_path(pb->files[i]->path, field, &j->file_paths[i], err);
 		if (r < 0)
 			return r;
+		components += path_depth(j->file_paths[i]);
+		if (components > JOB_MAX_PATH_COMPONENTS)
+			return jb_invalid(err,
+					  "%s: the files' paths have more than %d components in "
+					  "all",
+					  field, JOB_MAX_PATH_COMPONENTS);
 		if (pb->executable.len > 0 && under_program(j->file_paths[i]))
 			return jb_invalid(err,
 					  "%s: '%s' clashes with /box/program, where the "
@@ -497,16 +544,85 @@ int job_from_proto(Judgebox__Job *pb, const struct job_config *cfg, struct job *
 	return 0;
 }
 
+/* ---- unpacking untrusted bytes: wire scan first ---- */
+
+static const struct wire_cap job_caps[] = {
+	{&judgebox__job__descriptor, "argv", JOB_MAX_ARGV},
+	{&judgebox__job__descriptor, "env", JOB_MAX_ENV},
+	{&judgebox__job__descriptor, "files", JOB_MAX_FILES},
+	{&judgebox__job__descriptor, "collect", JOB_MAX_COLLECT},
+};
+
+/* A Job holds at most one interactor, which holds none. */
+static const struct wire_rules job_rules = {
+	.root = "job",
+	.reject_unknown = true, /* an old judgebox must not ignore a new limit */
+	.max_nesting = 1,
+	.nesting_what = "interactors",
+	.max_fields = JOB_MAX_FIELDS,
+	.caps = job_caps,
+	.n_caps = ARRAY_SIZE(job_caps),
+};
+
+/* Verdicts come from a judgebox, maybe a newer one: unknown fields are
+ * kept; the nesting is bounded all the same (show prints it recursively). */
+static const struct wire_rules verdict_rules = {
+	.root = "verdict",
+	.max_nesting = 1,
+	.nesting_what = "interactors",
+};
+
+int job_scan(const uint8_t *buf, size_t len, struct jb_err *err)
+{
+	return wire_scan(&judgebox__job__descriptor, buf, len, &job_rules, err);
+}
+
+int job_unpack(const uint8_t *buf, size_t len, Judgebox__Job **ret_pb, struct jb_err *err)
+{
+	int r = job_scan(buf, len, err);
+
+	*ret_pb = NULL;
+	if (r < 0)
+		return r;
+	/* protobuf-c reads only [buf, buf + len) and allocates with malloc, so
+	 * job_free can release the message with free_unpacked. */
+	*ret_pb = judgebox__job__unpack(NULL, len, buf);
+	if (!*ret_pb) {
+		jb_invalid(err, "job: cannot decode the protobuf message");
+		return -EBADMSG;
+	}
+	return 0;
+}
+
+int job_verdict_unpack(const uint8_t *buf, size_t len, Judgebox__Verdict **ret_v,
+		       struct jb_err *err)
+{
+	int r = wire_scan(&judgebox__verdict__descriptor, buf, len, &verdict_rules, err);
+
+	*ret_v = NULL;
+	if (r < 0)
+		return r;
+	*ret_v = judgebox__verdict__unpack(NULL, len, buf);
+	if (!*ret_v) {
+		jb_invalid(err, "verdict: cannot decode the protobuf message");
+		return -EBADMSG;
+	}
+	return 0;
+}
+
+char *job_peek_id(const uint8_t *buf, size_t len)
+{
+	return wire_peek_string(buf, len, 1); /* Job.id */
+}
+
 int job_decode(const uint8_t *buf, size_t len, const struct job_config *cfg, struct job **ret_job,
 	       struct jb_err *err)
 {
-	/* protobuf-c reads only [buf, buf + len) and allocates with malloc, so
-	 * job_free can release the message with free_unpacked. */
-	Judgebox__Job *pb = judgebox__job__unpack(NULL, len, buf);
+	Judgebox__Job *pb = NULL;
 
 	*ret_job = NULL;
-	if (!pb)
-		return jb_invalid(err, "job: cannot decode the protobuf message");
+	if (job_unpack(buf, len, &pb, err) < 0)
+		return -EINVAL; /* err says why: INVALID_JOB */
 	return job_from_proto(pb, cfg, ret_job, err);
 }
 

@@ -39,6 +39,25 @@ struct job {
 int job_decode(const uint8_t *buf, size_t len, const struct job_config *cfg, struct job **ret_job,
 	       struct jb_err *err);
 
+/* Check untrusted bytes as a Job on the wire before anything unpacks them
+ * (wire.h): nesting, unknown fields, the list caps, the fields in all.
+ * Returns 0, -EBADMSG (not a Job: err "job: cannot decode the protobuf
+ * message") or -EINVAL (err names the field); allocates nothing. */
+int job_scan(const uint8_t *buf, size_t len, struct jb_err *err);
+
+/* job_scan, then protobuf-c: *ret_pb is the caller's (free_unpacked), NULL
+ * on failure with job_scan's codes. */
+int job_unpack(const uint8_t *buf, size_t len, Judgebox__Job **ret_pb, struct jb_err *err);
+
+/* The same for a Verdict (show, submit): unknown fields are kept, an
+ * interactor's verdict may not hold another. */
+int job_verdict_unpack(const uint8_t *buf, size_t len, Judgebox__Verdict **ret_v,
+		       struct jb_err *err);
+
+/* The id of a job that did not decode, for its verdict, read without
+ * unpacking: malloc'ed, or NULL when there is none to be found. */
+char *job_peek_id(const uint8_t *buf, size_t len);
+
 /* Validate a job already in memory (as built by the CLI); takes ownership of pb
  * on success and on failure. */
 int job_from_proto(Judgebox__Job *pb, const struct job_config *cfg, struct job **ret_job,

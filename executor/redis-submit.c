@@ -83,12 +83,11 @@ static void drop_jobs(struct submit *sub)
 	sub->n = 0;
 }
 
+/* Well-formed Job wire data; the worker judges the rest (INVALID_JOB). The
+ * wire scan alone: unpacking could recurse without bound. */
 static bool is_job(const uint8_t *buf, size_t len)
 {
-	Judgebox__Job *pb = judgebox__job__unpack(NULL, len, buf);
-	if (pb)
-		judgebox__job__free_unpacked(pb, NULL);
-	return pb != NULL;
+	return job_scan(buf, len, NULL) != -EBADMSG;
 }
 
 /* Delimited frames to the very end of the input; *ret_bad counts those
@@ -226,9 +225,8 @@ static struct sjob *find_job(struct submit *sub, const char *entry)
 
 static int write_verdict(struct submit *sub, struct sjob *j, const redisReply *verdict)
 {
-	Judgebox__Verdict *v =
-		judgebox__verdict__unpack(NULL, verdict->len, (const uint8_t *) verdict->str);
-	if (!v)
+	Judgebox__Verdict *v = NULL;
+	if (job_verdict_unpack((const uint8_t *) verdict->str, verdict->len, &v, NULL) < 0)
 		return -EBADMSG;
 	v->seq = (uint64_t) (j - sub->jobs);
 	size_t len = judgebox__verdict__get_packed_size(v);

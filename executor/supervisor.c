@@ -802,13 +802,14 @@ Judgebox__Verdict *sup_verdict_error(Judgebox__Status status, const char *id, ui
 Judgebox__Verdict *sup_verdict_invalid(const uint8_t *buf, size_t len, uint64_t seq,
 				       const struct jb_err *err)
 {
-	Judgebox__Job *pb = judgebox__job__unpack(NULL, len, buf);
+	/* Only the id: unpacking the whole job again would cost what its
+	 * wire scan refused (nesting, amplification). */
+	char *id = job_peek_id(buf, len);
 	Judgebox__Verdict *v =
 		sup_verdict_error(err->kind == JB_ERR_INVALID ? JUDGEBOX__STATUS__INVALID_JOB
 							      : JUDGEBOX__STATUS__INTERNAL_ERROR,
-				  pb ? pb->id : "", seq, err->msg, NULL);
-	if (pb)
-		judgebox__job__free_unpacked(pb, NULL);
+				  id ? id : "", seq, err->msg, NULL);
+	free(id);
 	return v;
 }
 

@@ -1,7 +1,8 @@
-/* libFuzzer target for job.c. Each input is used three ways: as one Job for
- * job_decode, as a varint-delimited stream fed to job_frames_* in pieces
- * (each frame then decoded as a Job), and as a Verdict printed as JSON.
- * A broken invariant traps, so the fuzzer reports it as a crash. */
+/* libFuzzer target for job.c and wire.c. Each input is used four ways: as
+ * one Job for job_decode, for the wire scan against protobuf-c, as the
+ * innermost of thousands of nested interactors, and as a varint-delimited
+ * stream fed to job_frames_* in pieces (each frame then decoded as a Job). Verdicts have their own target, fuzz_verdict.c. A
+ * broken invariant traps, so the fuzzer reports it as a crash. */
 #include <errno.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -59,6 +60,11 @@ static void check_job(const struct job *j)
 		check_box_path(j->collect_paths[i]);
 	for (size_t i = 0; i < pb->n_env; i++)
 		CHECK(strchr(j->envp[i], '=') && j->envp[i][0] != '=');
+	CHECK((j->interactor != NULL) == (pb->interactor != NULL));
+	if (j->interactor) {
+		CHECK(!j->interactor->interactor && !j->interactor->owns_pb);
+		check_job(j->interactor);
+	}
 }
 
 static void decode_one(const uint8_t *data, size_t size)
@@ -104,31 +110,69 @@ static void frames(const uint8_t *data, size_t size)
 	job_frames_free(f);
 }
 
-/* The JSON is one line: no raw control byte before the final newline. */
-static void verdict_json(const uint8_t *data, size_t size)
+/* The wire scan and protobuf-c agree: what the scan passes unpacks, what it
+ * finds malformed does not. A broken rule (nesting, caps, unknown fields)
+ * means protobuf-c must not be asked; small inputs only, so that the
+ * comparison itself cannot recurse too deep. */
+static void scan_agrees(const uint8_t *data, size_t size)
 {
-	Judgebox__Verdict *v = judgebox__verdict__unpack(NULL, size, data);
-	char *out = NULL;
-	size_t n = 0;
+	struct jb_err err = {0};
+	int r = job_scan(data, size, &err);
 
-	if (!v)
+	CHECK(r == 0 || r == -EBADMSG || r == -EINVAL);
+	CHECK(r == 0 || (err.kind == JB_ERR_INVALID && err.msg[0] != '\0'));
+	if (r == -EINVAL || size > 1024)
 		return;
-	FILE *f = open_memstream(&out, &n);
-	if (f) {
-		CHECK(job_verdict_json(v, f) == 0);
-		fclose(f);
-		CHECK(n >= 2 && out[0] == '{' && out[n - 2] == '}' && out[n - 1] == '\n');
-		for (size_t i = 0; i + 1 < n; i++)
-			CHECK((unsigned char) out[i] >= 0x20);
+	Judgebox__Job *pb = judgebox__job__unpack(NULL, size, data);
+	CHECK((r == 0) == (pb != NULL));
+	if (pb)
+		judgebox__job__free_unpacked(pb, NULL);
+}
+
+/* data as the innermost of depth messages, each field `field` of the next
+ * (malloc'ed, *ret_len bytes): 10,000 levels from a small input. */
+static uint8_t *nest(const uint8_t *data, size_t size, uint32_t field, size_t depth,
+		     size_t *ret_len)
+{
+	size_t cap = size + depth * 16, start = cap - size;
+	uint8_t *buf = malloc(cap ? cap : 1);
+
+	if (!buf)
+		return NULL;
+	memcpy(buf + start, data, size);
+	for (size_t i = 0; i < depth; i++) {
+		uint8_t hdr[20];
+		size_t h = job_varint((uint64_t) field << 3 | 2, hdr);
+		h += job_varint(cap - start, hdr + h);
+		start -= h;
+		memcpy(buf + start, hdr, h);
 	}
-	free(out);
-	judgebox__verdict__free_unpacked(v, NULL);
+	memmove(buf, buf + start, cap - start);
+	*ret_len = cap - start;
+	return buf;
+}
+
+/* Inside two or more interactors, no job is valid: the nesting is refused
+ * before protobuf-c could recurse (the first byte picks 2 to 17, or 10,000 to 16,000). */
+static void nested(const uint8_t *data, size_t size)
+{
+	uint8_t b = size ? data[0] : 0;
+	size_t depth = b >= 0xf0 ? 10000 + (b & 15) * 400 : 2 + (b & 15), len;
+	uint8_t *buf = nest(data, size, 12, depth, &len);
+	struct jb_err err = {0};
+	struct job *j = NULL;
+
+	if (!buf)
+		return;
+	CHECK(job_decode(buf, len, &cfg, &j, &err) < 0 && !j);
+	free(buf);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	decode_one(data, size);
+	scan_agrees(data, size);
+	nested(data, size);
 	frames(data, size);
-	verdict_json(data, size);
 	return 0;
 }

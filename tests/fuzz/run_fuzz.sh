@@ -1,12 +1,16 @@
 #!/bin/sh
 # Build the libFuzzer targets with clang and run each for a bounded time.
 #
-#   FUZZ_SECONDS=60 tests/fuzz/run_fuzz.sh [TARGET ...]   (default: fuzz_job fuzz_policy)
+#   FUZZ_SECONDS=40 tests/fuzz/run_fuzz.sh [TARGET ...]
+#   (default: fuzz_job fuzz_policy fuzz_verdict fuzz_jobjson; FUZZ_SECONDS per target)
 #
 # Build: its own tree, ${FUZZ_BUILD_DIR:-build-fuzz} (clang, -DJB_FUZZ=ON:
 # ASan + UBSan + fuzzer coverage on the core). Seeds: testdata/fuzz/job for
-# fuzz_job (Jobs, streams, Verdicts), testdata/fuzz/policy for fuzz_policy
-# (the shipped policies and tests/policy's good and bad ones). libFuzzer
+# fuzz_job (Jobs and streams, with the hostile shapes of make_seeds.py:
+# nested interactors, lists past their caps), testdata/fuzz/verdict for
+# fuzz_verdict (the Verdicts of show and submit), testdata/fuzz/policy for
+# fuzz_policy (the shipped policies and tests/policy's ones), testdata/fuzz/jobjson
+# for fuzz_jobjson (JSON Jobs: nested, many entries). libFuzzer
 # first replays every seed (so a crash input kept there is a regression
 # test), then mutates for FUZZ_SECONDS; what it learns goes to a work corpus
 # in the build tree, never into testdata.
@@ -15,14 +19,15 @@
 # run. Its input is copied into the target's seed directory as
 # crash-<target>-<sha1>: fix the bug, keep the file, commit both.
 #
-# Exit 0: no target failed; 1: a target failed; 77: no clang.
+# Exit 0: no target failed; 1: a target failed; 77: no clang, or a clang
+# that cannot link libFuzzer (ctest's fuzz.smoke runs this for 5 s each).
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
 src=$(dirname "$(dirname "$here")")
 build=${FUZZ_BUILD_DIR:-$src/build-fuzz}
-seconds=${FUZZ_SECONDS:-60}
+seconds=${FUZZ_SECONDS:-40}
 cc=${FUZZ_CC:-clang}
-targets=${*:-fuzz_job fuzz_policy}
+targets=${*:-fuzz_job fuzz_policy fuzz_verdict fuzz_jobjson}
 
 if ! command -v "$cc" >/dev/null 2>&1; then
 	echo "no '$cc': the fuzz targets need clang (apt-get install clang)"
@@ -30,6 +35,15 @@ if ! command -v "$cc" >/dev/null 2>&1; then
 fi
 
 mkdir -p "$build"
+# libFuzzer ships apart from clang on some systems: skip only when it is
+# missing, never when the project fails to build.
+printf 'int LLVMFuzzerTestOneInput(const unsigned char *d, unsigned long n)\n{\n\treturn 0;\n}\n' \
+	>"$build/probe.c"
+if ! "$cc" -fsanitize=fuzzer "$build/probe.c" -o "$build/probe" >"$build/probe.log" 2>&1; then
+	cat "$build/probe.log"
+	echo "'$cc' cannot link libFuzzer (-fsanitize=fuzzer): no fuzzing here"
+	exit 77
+fi
 # Warnings are the gcc build's business (-Werror there): clang 14 knows no
 # -Wno-format-truncation and warns where gcc does not, so no -Werror here.
 cmake -S "$src" -B "$build" -DCMAKE_C_COMPILER="$cc" -DJB_FUZZ=ON -DJB_WERROR=OFF \

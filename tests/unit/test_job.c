@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -254,6 +255,246 @@ static void test_unknown_fields(void)
 	free(buf);
 }
 
+/* ---- the wire scan: hostile shapes refused before protobuf-c ---- */
+
+/* A growing byte buffer to build wire data by hand. */
+struct bytes {
+	uint8_t *p;
+	size_t n, cap;
+};
+
+static void put(struct bytes *b, const void *data, size_t n)
+{
+	if (b->n + n > b->cap) {
+		b->cap = (b->n + n) * 2 + 64;
+		b->p = realloc(b->p, b->cap);
+	}
+	memcpy(b->p + b->n, data, n);
+	b->n += n;
+}
+
+/* Field num, wire type 2, holding data (n bytes). */
+static void put_len(struct bytes *b, uint32_t num, const void *data, size_t n)
+{
+	uint8_t hdr[20];
+	size_t h = job_varint((uint64_t) num << 3 | 2, hdr);
+	h += job_varint(n, hdr + h);
+	put(b, hdr, h);
+	put(b, data, n);
+}
+
+static void put_str(struct bytes *b, uint32_t num, const char *s)
+{
+	put_len(b, num, s, strlen(s));
+}
+
+/* A Job { argv: "/bin/true", interactor: { ... } } nested depth deep. */
+static struct bytes deep_job(size_t depth)
+{
+	struct bytes in = {0};
+	put_str(&in, 3, "/bin/true");
+	for (size_t i = 0; i < depth; i++) {
+		struct bytes out = {0};
+		put_str(&out, 3, "/bin/true");
+		put_len(&out, 12, in.p, in.n);
+		free(in.p);
+		in = out;
+	}
+	return in;
+}
+
+/* decode buf and expect INVALID with exactly want. */
+static void expect_decode_invalid(const struct bytes *b, const char *want, const char *name)
+{
+	struct jb_err err = {0};
+	struct job *j = NULL;
+	int r = job_decode(b->p, b->n, &cfg, &j, &err);
+	bool pass = r == -EINVAL && !j && err.kind == JB_ERR_INVALID && strcmp(err.msg, want) == 0;
+	if (!ok(pass, "%s", name))
+		printf("#   r=%d got: '%s'\n#   want: '%s'\n", r, err.msg, want);
+	job_free(j);
+}
+
+static void test_wire_nesting(void)
+{
+	struct jb_err err = {0};
+	struct job *j = NULL;
+	struct bytes b = deep_job(1);
+
+	ok(job_decode(b.p, b.n, &cfg, &j, &err) == 0 && j && j->interactor &&
+		   !j->interactor->interactor,
+	   "a job with one interactor decodes");
+	job_free(j);
+	free(b.p);
+	b = deep_job(2);
+	expect_decode_invalid(&b, "interactor.interactor: interactors do not nest",
+			      "an interactor's interactor is refused, naming the field");
+	free(b.p);
+	/* 10,000 deep: protobuf-c alone recurses until the stack overflows. */
+	b = deep_job(10000);
+	ok(b.n < 200000, "the 10,000-deep job is %zu bytes", b.n);
+	ok(job_scan(b.p, b.n, &err) == -EINVAL, "job_scan refuses it without unpacking");
+	expect_decode_invalid(&b, "interactor.interactor: interactors do not nest",
+			      "a job nested 10,000 deep is INVALID, not a crash");
+	char *id = job_peek_id(b.p, b.n);
+	ok(id == NULL, "no id to echo in it");
+	free(id);
+	/* Cut in the middle: malformed wins over the broken rule. */
+	expect_decode_invalid(&(struct bytes){b.p, b.n - 1, 0},
+			      "job: cannot decode the protobuf message",
+			      "the same job cut short does not decode");
+	free(b.p);
+}
+
+/* Over-cap lists: refused on the wire, whatever their size. */
+static void test_wire_caps(void)
+{
+	struct bytes b = {0};
+	static const uint8_t empty_file[] = {0x42, 0x00}; /* files: {} */
+
+	put_str(&b, 1, "caps");
+	put_str(&b, 3, "/bin/true");
+	for (size_t i = 0; i < 20001; i++)
+		put(&b, empty_file, sizeof(empty_file));
+	expect_decode_invalid(&b, "files: 20001 entries is over the cap of 10000",
+			      "20001 empty files entries on the wire");
+	char *id = job_peek_id(b.p, b.n);
+	ok(id && strcmp(id, "caps") == 0, "job_peek_id finds the id without unpacking");
+	free(id);
+	free(b.p);
+
+	static const struct {
+		uint32_t num;
+		size_t n;
+		const char *entry, *want;
+	} lists[] = {
+		{3, 4096, "x", "argv: 4097 entries is over the cap of 4096"},
+		{4, 4097, "A=1", "env: 4097 entries is over the cap of 4096"},
+		{10, 10001, "c", "collect: 10001 entries is over the cap of 10000"},
+	};
+	for (size_t k = 0; k < sizeof(lists) / sizeof(lists[0]); k++) {
+		b = (struct bytes){0};
+		put_str(&b, 3, "/bin/true");
+		for (size_t i = 0; i < lists[k].n; i++)
+			put_str(&b, lists[k].num, lists[k].entry);
+		expect_decode_invalid(&b, lists[k].want, lists[k].want);
+		free(b.p);
+	}
+
+	/* The interactor's lists count on their own, and are named so. */
+	struct bytes inner = {0};
+	for (size_t i = 0; i < 4097; i++)
+		put_str(&inner, 3, "x");
+	b = (struct bytes){0};
+	put_str(&b, 3, "/bin/true");
+	put_len(&b, 12, inner.p, inner.n);
+	expect_decode_invalid(&b, "interactor.argv: 4097 entries is over the cap of 4096",
+			      "an interactor's argv over the cap names interactor.argv");
+	free(b.p);
+	free(inner.p);
+}
+
+/* Repeats of a singular field are legal protobuf (the last one counts),
+ * but protobuf-c spends memory on each: all fields together are capped. */
+static void test_wire_fields_cap(void)
+{
+	struct bytes b = {0};
+	static const uint8_t empty_limits[] = {0x32, 0x00}; /* limits: {} */
+
+	put_str(&b, 3, "/bin/true");
+	for (size_t i = 0; i < 16; i++)
+		put(&b, empty_limits, sizeof(empty_limits));
+	struct jb_err err = {0};
+	struct job *j = NULL;
+	ok(job_decode(b.p, b.n, &cfg, &j, &err) == 0, "16 repeats of limits decode (merged)");
+	job_free(j);
+	for (size_t i = 16; i < 200000; i++)
+		put(&b, empty_limits, sizeof(empty_limits));
+	expect_decode_invalid(&b, "job: 200001 fields in all is over the cap of 156512",
+			      "200000 repeats of limits: the fields in all are capped");
+	free(b.p);
+
+	/* An unknown field inside the interactor is named by its path. */
+	b = (struct bytes){0};
+	struct bytes inner = {0};
+	put_str(&inner, 3, "/bin/true");
+	put(&inner, field99, sizeof(field99));
+	put_str(&b, 3, "/bin/true");
+	put_len(&b, 12, inner.p, inner.n);
+	expect_decode_invalid(
+		&b, "interactor: unknown field 99 (this judgebox is version " JB_VERSION ")",
+		"an unknown field in the interactor names it");
+	free(b.p);
+	free(inner.p);
+}
+
+/* The peak RSS of this process, in bytes. */
+static size_t peak_rss(void)
+{
+	struct rusage ru;
+	getrusage(RUSAGE_SELF, &ru);
+	return (size_t) ru.ru_maxrss * 1024;
+}
+
+/* 10 MB of empty files entries took 600 MB to refuse (protobuf-c unpacks
+ * them all before validation counts them); the scan refuses them first. */
+static void test_wire_memory(void)
+{
+	size_t len = 10 << 20;
+	uint8_t *buf = malloc(len);
+	static const uint8_t argv[] = {0x1a, 0x01, 'x'}; /* argv: "x" */
+	memcpy(buf, argv, sizeof(argv));
+	for (size_t i = sizeof(argv); i + 1 < len; i += 2) {
+		buf[i] = 0x42; /* files: {} */
+		buf[i + 1] = 0x00;
+	}
+	len -= 1; /* 3 bytes of argv, then whole files entries */
+	size_t before = peak_rss();
+	struct jb_err err = {0};
+	struct job *j = NULL;
+	int r = job_decode(buf, len, &cfg, &j, &err);
+	size_t grew = peak_rss() - before;
+	ok(r == -EINVAL && !j &&
+		   !strcmp(err.msg, "files: 5242878 entries is over the cap of 10000"),
+	   "a 10 MB files bomb is INVALID naming files");
+	if (!ok(grew < (32u << 20), "... and refusing it costs under 32 MB"))
+		printf("#   peak RSS grew by %zu MB\n", grew >> 20);
+	free(buf);
+}
+
+static void test_wire_verdict(void)
+{
+	struct jb_err err = {0};
+	Judgebox__Verdict *v = NULL;
+	struct bytes b = {0}, inner = {0};
+
+	put_str(&inner, 1, "int");
+	put(&inner, field99, sizeof(field99)); /* from a newer judgebox: kept */
+	put_str(&b, 1, "v");
+	put_len(&b, 22, inner.p, inner.n);
+	ok(job_verdict_unpack(b.p, b.n, &v, &err) == 0 && v && v->interactor &&
+		   !strcmp(v->interactor->id, "int") && v->interactor->base.n_unknown_fields == 1,
+	   "a verdict with its interactor's, and an unknown field, decodes");
+	judgebox__verdict__free_unpacked(v, NULL);
+	free(inner.p);
+
+	/* Verdicts nested 10,000 deep: show printed them recursively. */
+	for (size_t i = 0; i < 10000; i++) {
+		struct bytes out = {0};
+		put_str(&out, 1, "v");
+		put_len(&out, 22, b.p, b.n);
+		free(b.p);
+		b = out;
+	}
+	int r = job_verdict_unpack(b.p, b.n, &v, &err);
+	ok(r == -EINVAL && !v, "a verdict nested 10,000 deep is refused");
+	is_str(err.msg, "interactor.interactor: interactors do not nest", "... naming the field");
+	r = job_verdict_unpack(b.p, b.n - 1, &v, &err);
+	ok(r == -EBADMSG && !v, "cut short, it is not a verdict at all");
+	is_str(err.msg, "verdict: cannot decode the protobuf message", "... so says the message");
+	free(b.p);
+}
+
 /* ---- validation, field by field ---- */
 
 static void test_validate_argv_env(void)
@@ -407,6 +648,80 @@ static void test_validate_files_cap(void)
 	free(names);
 	free(fp);
 	free(f);
+}
+
+/* "d/d/.../d/f": n components in all (2 bytes each, less the last '/'). */
+static char *chain_path(size_t n, const char *prefix)
+{
+	size_t p = strlen(prefix);
+	char *s = malloc(p + 2 * n + 1);
+	strcpy(s, prefix);
+	for (size_t i = 0; i < n; i++) {
+		s[p + 2 * i] = i + 1 < n ? 'd' : 'f';
+		s[p + 2 * i + 1] = '/';
+	}
+	s[p + 2 * n - 1] = '\0';
+	return s;
+}
+
+/* Placing files costs init one mkdir per component, each a lookup from
+ * /box: the depth of a path and the components in all are capped. */
+static void test_validate_path_depth(void)
+{
+	char *p64 = chain_path(64, "/box/"), *p65 = chain_path(65, "");
+	const char *paths[2] = {"a", p64};
+
+	files_case(paths, 2, false, NULL, "a file 64 components deep is fine");
+	paths[1] = p65;
+	files_case(paths, 2, false,
+		   "files[1].path: 'd/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/"
+		   "d/d/d/d/d/d/d/d/d/...' is deeper than 64 components",
+		   "65 components: refused, naming files[1].path");
+	char *c65 = chain_path(65, ""), *collect[] = {"ok", c65};
+	Judgebox__Job pb = base_job();
+	pb.n_collect = 2;
+	pb.collect = collect;
+	expect_invalid(&pb, "collect[1]: 'd/d/d/", false, "the same cap for collect");
+
+	/* 2,000 deep, as in the 10 s set-up: refused at the first file. */
+	char *p2000 = chain_path(2000, "");
+	paths[0] = p2000;
+	files_case(paths, 1, false,
+		   "files[0].path: "
+		   "'d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/"
+		   "d/...' is deeper than 64 components",
+		   "a 2,000-deep path is refused");
+
+	/* 1563 files 64 deep: 100,032 components, over the 100,000 in all. */
+	size_t n = 1563;
+	Judgebox__File *f = calloc(n, sizeof(*f)), **fp = calloc(n, sizeof(*fp));
+	char **names = calloc(n, sizeof(*names));
+	for (size_t i = 0; i < n; i++) {
+		char prefix[16];
+		snprintf(prefix, sizeof(prefix), "%zu/", i);
+		names[i] = chain_path(63, prefix);
+		judgebox__file__init(&f[i]);
+		f[i].path = names[i];
+		fp[i] = &f[i];
+	}
+	pb = base_job();
+	pb.files = fp;
+	pb.n_files = n - 1;
+	expect_valid(&pb, "1562 files 64 deep (99,968 components) are fine");
+	pb.n_files = n;
+	expect_invalid(&pb,
+		       "files[1562].path: the files' paths have more than 100000 components in "
+		       "all",
+		       true, "the 1563rd is over the cap of components in all");
+	for (size_t i = 0; i < n; i++)
+		free(names[i]);
+	free(names);
+	free(fp);
+	free(f);
+	free(p2000);
+	free(c65);
+	free(p64);
+	free(p65);
 }
 
 static void test_validate_collect_policy(void)
@@ -1122,9 +1437,15 @@ int main(void)
 	test_argv_env_defaults();
 	test_decode_errors();
 	test_unknown_fields();
+	test_wire_nesting();
+	test_wire_caps();
+	test_wire_fields_cap();
+	test_wire_memory();
+	test_wire_verdict();
 	test_validate_argv_env();
 	test_validate_files();
 	test_validate_files_cap();
+	test_validate_path_depth();
 	test_validate_collect_policy();
 	test_validate_rootfs();
 	test_validate_limits_box();

@@ -1,0 +1,104 @@
+/* libFuzzer target for the Verdict decoder of `show` and `submit`
+ * (job_verdict_unpack: wire scan, then protobuf-c) and the JSON printer;
+ * each input also as the innermost of thousands of nested Verdicts.
+ * A broken invariant traps, so the fuzzer reports it as a crash. */
+#include <errno.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "job.h"
+
+#define CHECK(cond)                                                                                \
+	do {                                                                                       \
+		if (!(cond))                                                                       \
+			__builtin_trap();                                                          \
+	} while (0)
+
+/* The JSON is one line: no raw control byte before the final newline. */
+static void check_json(const Judgebox__Verdict *v)
+{
+	char *out = NULL;
+	size_t n = 0;
+	FILE *f = open_memstream(&out, &n);
+
+	if (!f)
+		return;
+	CHECK(job_verdict_json(v, f) == 0);
+	fclose(f);
+	CHECK(n >= 2 && out[0] == '{' && out[n - 2] == '}' && out[n - 1] == '\n');
+	for (size_t i = 0; i + 1 < n; i++)
+		CHECK((unsigned char) out[i] >= 0x20);
+	free(out);
+}
+
+/* What the scan finds malformed, protobuf-c refuses too (small inputs only:
+ * protobuf-c itself recurses once per nested level). */
+static void check_refused(const uint8_t *data, size_t size)
+{
+	if (size > 1024)
+		return;
+	Judgebox__Verdict *raw = judgebox__verdict__unpack(NULL, size, data);
+	CHECK(raw == NULL);
+}
+
+/* data as the innermost of depth Verdicts, each the interactor (field 22)
+ * of the next; malloc'ed, *ret_len bytes. */
+static uint8_t *nest(const uint8_t *data, size_t size, size_t depth, size_t *ret_len)
+{
+	size_t cap = size + depth * 16, start = cap - size;
+	uint8_t *buf = malloc(cap ? cap : 1);
+
+	if (!buf)
+		return NULL;
+	memcpy(buf + start, data, size);
+	for (size_t i = 0; i < depth; i++) {
+		uint8_t hdr[20];
+		size_t h = job_varint(22 << 3 | 2, hdr);
+		h += job_varint(cap - start, hdr + h);
+		start -= h;
+		memcpy(buf + start, hdr, h);
+	}
+	memmove(buf, buf + start, cap - start);
+	*ret_len = cap - start;
+	return buf;
+}
+
+/* Two interactors deep or more (2 to 17, or 10,000 to 16,000: the first
+ * byte says), show
+ * refuses the verdict before protobuf-c or the JSON printer recurse. */
+static void nested(const uint8_t *data, size_t size)
+{
+	uint8_t b = size ? data[0] : 0;
+	size_t depth = b >= 0xf0 ? 10000 + (b & 15) * 400 : 2 + (b & 15), len;
+	uint8_t *buf = nest(data, size, depth, &len);
+	Judgebox__Verdict *v = NULL;
+
+	if (!buf)
+		return;
+	CHECK(job_verdict_unpack(buf, len, &v, NULL) < 0 && !v);
+	free(buf);
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	struct jb_err err = {0};
+	Judgebox__Verdict *v = NULL;
+	int r = job_verdict_unpack(data, size, &v, &err);
+
+	CHECK(r == 0 || r == -EBADMSG || r == -EINVAL);
+	CHECK((r == 0) == (v != NULL));
+	if (r < 0)
+		CHECK(err.kind == JB_ERR_INVALID && err.msg[0] != '\0');
+	if (r == -EBADMSG)
+		check_refused(data, size);
+	if (v) {
+		/* An interactor's verdict holds no other: show's recursion is bounded. */
+		CHECK(!v->interactor || !v->interactor->interactor);
+		check_json(v);
+		judgebox__verdict__free_unpacked(v, NULL);
+	}
+	nested(data, size);
+	return 0;
+}
