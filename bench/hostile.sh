@@ -111,5 +111,20 @@ run_bin() { # LABEL BIN
 	done
 }
 
+# exec --json: 10 MB of empty argv strings ("" and a comma each), refused
+# by counting values before the JSON parser (about 80 bytes a value) runs.
+json_case() { # BIN
+	python3 -c 'import sys; n = (10 << 20) // 3
+sys.stdout.write("{\"argv\":[" + ",".join(["\"\""] * n) + "]}")' >"$TMP/argv-10M.json"
+	/usr/bin/time -f "%M %e %x" -o "$TMP/time" "$1" exec --json <"$TMP/argv-10M.json" \
+		>"$TMP/out" 2>"$TMP/err" || true
+	# shellcheck disable=SC2046 # three numbers
+	set -- $(tail -n 1 "$TMP/time")
+	printf '%-11s %-7s %7s MB %7ss %5s  %s\n' json-10M json "$(($1 / 1024))" "$2" "$3" \
+		"$(python3 -c 'import json, sys; v = json.load(open(sys.argv[1]))
+print(v["status"] + ": " + v["message"][:70])' "$TMP/out" 2>/dev/null || echo "no verdict")"
+}
+
 [ -n "${JB_BASE:-}" ] && run_bin before "$JB_BASE"
 run_bin after "$JB_BIN"
+json_case "$JB_BIN"

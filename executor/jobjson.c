@@ -13,6 +13,10 @@
  * recursion (a Job nests one interactor; validation says so by name). */
 #define JJ_MAX_DEPTH 4
 #define JJ_SUFFIX    "_base64"
+/* A Job within every cap (argv, env, collect 4096-10000 each, 10000 files of
+ * a few values, an interactor as big) has far fewer values; the parser
+ * spends about 80 bytes on each, so more are refused before it runs. */
+#define JJ_MAX_VALUES 200000
 
 /* A field's place for messages: "files[2].content". */
 struct where {
@@ -293,9 +297,37 @@ static int to_message(json_t *obj, const ProtobufCMessageDescriptor *d, int dept
 	return 0;
 }
 
+/* An upper bound on the JSON values in text: one more than the separators
+ * and openings outside strings. No allocation, one pass. */
+static size_t count_values(const char *text, size_t len)
+{
+	size_t n = 1;
+	bool in_string = false;
+	for (size_t i = 0; i < len; i++) {
+		char c = text[i];
+		if (in_string) {
+			if (c == '\\')
+				i++;
+			else if (c == '"')
+				in_string = false;
+		} else if (c == '"') {
+			in_string = true;
+		} else if (c == ',' || c == '[' || c == '{' || c == ':') {
+			n++;
+		}
+	}
+	return n;
+}
+
 int jobjson_to_pb(const char *text, size_t len, uint8_t **ret_pb, size_t *ret_len,
 		  struct jb_err *err)
 {
+	size_t values = count_values(text, len);
+	if (values > JJ_MAX_VALUES)
+		return jb_invalid(err,
+				  "job: about %zu JSON values, over the cap of %d (the caps "
+				  "on argv, env, files and collect allow far fewer)",
+				  values, JJ_MAX_VALUES);
 	json_error_t je;
 	json_auto_t *root = json_loadb(text, len, JSON_REJECT_DUPLICATES, &je);
 	if (!root)

@@ -132,11 +132,34 @@ static void test_deep(void)
 	free(s);
 }
 
+/* Many tiny values: refused by counting, before the parser allocates ~80
+ * bytes for each (a 10 MB job of "" took 454 MB). */
+static void test_many(void)
+{
+	size_t n = 300000, cap = n * 3 + 16;
+	char *s = malloc(cap), *p = s;
+	p += sprintf(p, "{\"argv\":[");
+	for (size_t i = 0; i < n; i++)
+		p += sprintf(p, i ? ",\"\"" : "\"\"");
+	sprintf(p, "]}");
+	struct jb_err err;
+	Judgebox__Job *j = parse(s, &err);
+	ok(!j && err.kind == JB_ERR_INVALID && strstr(err.msg, "JSON values"),
+	   "300,000 empty strings: INVALID_JOB before parsing (%s)", err.msg);
+	free(s);
+	j = parse("{\"argv\":[\"a,b\",\"[{:\\\"\"]}", &err);
+	ok(j && j->n_argv == 2 && !strcmp(j->argv[1], "[{:\""),
+	   "separators inside strings are not counted (%s)", err.msg);
+	if (j)
+		judgebox__job__free_unpacked(j, NULL);
+}
+
 int main(void)
 {
 	test_full();
 	test_refused();
 	test_deep();
+	test_many();
 	printf("1..%d\n", t_n);
 	return t_failed ? 1 : 0;
 }
