@@ -118,6 +118,8 @@ def find_binary(local) -> str:
         raise ValueError("only the local mode exists yet (the HTTP client comes with "
                          "`judgebox serve`): Client(local=True) or Client(local=PATH)")
     path = os.fspath(local)
+    if os.sep not in path:  # a bare name: look it up on PATH as a shell would
+        path = shutil.which(path) or path
     if not os.path.isfile(path) or not os.access(path, os.X_OK):
         raise BinaryNotFound("judgebox binary %r does not exist or is not executable" % path)
     return path

@@ -19,15 +19,16 @@ class AsyncClient(_Base):
     At most `parallel` run() calls of one AsyncClient have a judgebox at
     once; the others wait their turn."""
 
-    _sem = None
+    _sem, _sem_loop = None, None
 
     async def run(self, argv, **kw) -> Verdict:
         return await self.run_job(make_job(argv, **kw))
 
     async def run_job(self, job: Union[Job, dict]) -> Verdict:
         body = job_bytes(job)
-        if self._sem is None:
-            self._sem = asyncio.Semaphore(self.parallel)
+        loop = asyncio.get_running_loop()
+        if self._sem_loop is not loop:  # a semaphore belongs to one event loop
+            self._sem, self._sem_loop = asyncio.Semaphore(self.parallel), loop
         async with self._sem:
             proc = await self._spawn(self._exec_cmd(), asyncio.subprocess.PIPE)
             try:

@@ -184,7 +184,10 @@ def _limits_proto(lim: Limits) -> "pb.Limits":
         v = getattr(lim, k)
         if not isinstance(v, int) or isinstance(v, bool) or v < 0:
             raise ValueError("limits.%s: expected a non-negative int, got %r" % (k, v))
-        setattr(m, k, v)  # protobuf raises ValueError beyond 32/64 bits
+        try:
+            setattr(m, k, v)
+        except ValueError:  # beyond the field's 32 or 64 bits
+            raise ValueError("limits.%s: %d does not fit the field" % (k, v)) from None
     return m
 
 
