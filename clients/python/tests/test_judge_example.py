@@ -14,7 +14,8 @@ PIPELINE = os.path.join(support.SOURCE_DIR, "testdata", "pipeline")
 
 
 def judge(solution):
-    env = dict(os.environ, PYTHONPATH=support.CLIENT_DIR, PYTHONDONTWRITEBYTECODE="1")
+    path = os.pathsep.join(p for p in (support.CLIENT_DIR, os.environ.get("PYTHONPATH")) if p)
+    env = dict(os.environ, PYTHONPATH=path, PYTHONDONTWRITEBYTECODE="1")
     res = subprocess.run([sys.executable, EXAMPLE, "--judgebox", support.JB_BIN, solution,
                           os.path.join(PIPELINE, "tests")], env=env, stdout=subprocess.PIPE,
                          stderr=subprocess.PIPE, timeout=300)

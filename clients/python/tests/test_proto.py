@@ -68,10 +68,14 @@ class ProtoTest(unittest.TestCase):
         self.assertIs(v.interactor.status, Status.OK)
 
     def test_pyproject_names_the_package(self):
-        import tomllib
         with open(os.path.join(support.CLIENT_DIR, "pyproject.toml"), "rb") as f:
-            meta = tomllib.load(f)
-        self.assertEqual(meta["project"]["name"], "judgebox")
+            text = f.read()
+        try:
+            import tomllib
+        except ImportError:  # before 3.11: the line itself
+            self.assertIn(b'\nname = "judgebox"\n', text)
+        else:
+            self.assertEqual(tomllib.loads(text.decode())["project"]["name"], "judgebox")
         self.assertTrue(os.path.isfile(os.path.join(support.CLIENT_DIR, "judgebox",
                                                     "__init__.py")))
 
