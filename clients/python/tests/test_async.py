@@ -6,7 +6,7 @@ import tempfile
 import unittest
 
 import support
-from judgebox import AsyncClient, BinaryNotFound, Job, Status, WorkerDied
+from judgebox import AsyncClient, BinaryNotFound, Job, Limits, Status, WorkerDied
 
 
 class AsyncTest(unittest.IsolatedAsyncioTestCase):
@@ -42,6 +42,16 @@ class AsyncTest(unittest.IsolatedAsyncioTestCase):
 
         vs = [v async for v in self.c.batch(jobs(), parallel=1)]
         self.assertEqual([v.seq for v in vs], [0, 1, 2, 3])
+
+    async def test_leaving_early_stops_judgebox(self):
+        before = set(support.children())
+        jobs = [Job(argv=["/bin/true"])] + [
+            Job(argv=["/bin/sh", "-c", "sleep 3000"], policy="ci",
+                limits=Limits(wall_time_ms=6_000_000))] * 3
+        gen = self.c.batch(jobs)
+        self.assertIs((await gen.__anext__()).status, Status.OK)
+        await gen.aclose()  # SIGTERM to judgebox, which is then waited for
+        self.assertEqual(set(support.children()) - before, set())
 
     async def test_missing_binary(self):
         with self.assertRaises(BinaryNotFound):

@@ -6,7 +6,7 @@ import tempfile
 import unittest
 
 import support
-from judgebox import Client, Job, Limits, Status, WorkerDied
+from judgebox import Client, Job, Limits, ProtocolError, Status, WorkerDied
 
 
 def echo_jobs(n):
@@ -96,6 +96,19 @@ class BatchTest(unittest.TestCase):
             self.assertEqual(cm.exception.returncode, 5)
             self.assertTrue(cm.exception.missing)
             self.assertTrue(set(cm.exception.missing) <= {0, 1, 2})
+
+    def test_protocol_errors(self):
+        # hand-made Verdict frames: 04 10 01 78 05 = status OK, seq 5;
+        # 02 10 01 = status OK, seq 0
+        cases = {r"printf '\004\020\001\170\005'": "not sent",
+                 r"printf '\002\020\001\002\020\001'": "twice",
+                 r"printf '\002\020'": "ends inside a frame",
+                 r"printf '\003\377\377\377'": "not a Verdict"}
+        with tempfile.TemporaryDirectory() as d:
+            for script, why in cases.items():
+                c = Client(local=support.fake_binary(d, "cat > /dev/null; " + script))
+                with self.assertRaisesRegex(ProtocolError, why):
+                    list(c.batch(echo_jobs(2)))
 
 
 if __name__ == "__main__":
