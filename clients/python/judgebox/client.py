@@ -135,6 +135,12 @@ def stderr_tail(f) -> bytes:
         return b""
 
 
+def check_parallel(n) -> int:
+    if not isinstance(n, int) or isinstance(n, bool) or n < 1:
+        raise ValueError("parallel: expected an int >= 1, got %r" % (n,))
+    return n
+
+
 def describe_exit(rc) -> str:
     return "was killed by signal %d" % -rc if rc < 0 else "exited with status %d" % rc
 
@@ -145,9 +151,7 @@ class _Base:
         --parallel of batch(). exec_args: operator flags given to every
         `judgebox exec` (e.g. ["--max-time", "5", "--allow-rootfs", DIR])."""
         self.binary = find_binary(local)
-        if not isinstance(parallel, int) or parallel < 1:
-            raise ValueError("parallel: expected an int >= 1, got %r" % (parallel,))
-        self.parallel = parallel
+        self.parallel = check_parallel(parallel)
         self.exec_args = [os.fspath(a) for a in exec_args]
 
     def _exec_cmd(self, stream_parallel=None):
@@ -199,7 +203,7 @@ class Client(_Base):
         re-raises an error of the jobs iterable (or a bad job) after the
         verdicts of the jobs before it. Leaving the loop early stops
         judgebox (SIGTERM: its running jobs end)."""
-        n = self.parallel if parallel is None else parallel
+        n = self.parallel if parallel is None else check_parallel(parallel)
         with tempfile.TemporaryFile() as errf:
             try:
                 proc = subprocess.Popen(self._exec_cmd(n), stdin=subprocess.PIPE,

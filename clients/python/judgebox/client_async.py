@@ -5,8 +5,8 @@ import asyncio
 import tempfile
 from typing import AsyncIterator, Iterable, Optional, Union
 
-from .client import (MAX_VARINT_BYTES, _Base, _check_end, _check_seq, decode_verdict, frame,
-                     job_bytes, make_job)
+from .client import (MAX_VARINT_BYTES, _Base, _check_end, _check_seq, check_parallel,
+                     decode_verdict, frame, job_bytes, make_job)
 from .errors import BinaryNotFound, ProtocolError
 from .types import Job, Verdict
 
@@ -43,7 +43,7 @@ class AsyncClient(_Base):
         `exec --stream --parallel N` from a task while verdicts come back.
         To leave the loop early and stop judgebox at once, iterate inside
         `async with contextlib.aclosing(client.batch(jobs)) as vs:`."""
-        n = self.parallel if parallel is None else parallel
+        n = self.parallel if parallel is None else check_parallel(parallel)
         with tempfile.TemporaryFile() as errf:
             proc = await self._spawn(self._exec_cmd(n), errf)
             feed = _AsyncFeed(proc.stdin, jobs)

@@ -55,6 +55,12 @@ class BatchTest(unittest.TestCase):
         self.assertEqual(sorted(v.seq for v in vs), list(range(6)))
         self.assertTrue(all(v.stdout == big for v in vs))
 
+    def test_bad_parallel(self):
+        with self.assertRaisesRegex(ValueError, "parallel"):
+            list(self.c.batch(echo_jobs(1), parallel=0))
+        with self.assertRaisesRegex(ValueError, "parallel"):
+            Client(local=support.JB_BIN, parallel="2")
+
     def test_empty_batch(self):
         self.assertEqual(list(self.c.batch([])), [])
 
