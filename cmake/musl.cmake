@@ -28,11 +28,15 @@ endforeach()
 
 set(JB_MUSL_SRC ${JB_CORE_SRC} ${CMAKE_SOURCE_DIR}/executor/main.c
     ${CMAKE_SOURCE_DIR}/executor/musl/chk.c ${CMAKE_SOURCE_DIR}/executor/musl/malloc.c)
-file(GLOB JB_MUSL_HDRS CONFIGURE_DEPENDS ${CMAKE_SOURCE_DIR}/executor/*.h)
+set(JB_MUSL_HDRS)
+foreach(dir ${JB_SRC_DIRS})
+  file(GLOB hdrs CONFIGURE_DEPENDS ${dir}/*.h)
+  list(APPEND JB_MUSL_HDRS ${hdrs})
+endforeach()
 list(APPEND JB_MUSL_HDRS ${CMAKE_SOURCE_DIR}/executor/musl/compat.h ${PB_DIR}/judgebox.pb-c.h)
 set(JB_MUSL_FLAGS -std=gnu11 -O2 -g -D_GNU_SOURCE "-DJB_VERSION=\"${PROJECT_VERSION}\""
     "-DJB_POLICY_DIRS=\"${JB_POLICY_DIRS}\"" -include ${CMAKE_SOURCE_DIR}/executor/musl/compat.h
-    -isystem ${JB_MUSL_INC} "-iquote${CMAKE_SOURCE_DIR}/executor" -I${PB_DIR})
+    -isystem ${JB_MUSL_INC} ${JB_IQUOTE} -I${PB_DIR})
 if(HIREDIS_FOUND)
   list(APPEND JB_MUSL_FLAGS -DJB_HAVE_REDIS)
 endif()

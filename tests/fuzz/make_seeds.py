@@ -10,7 +10,7 @@ share the code and would make every input 20 KB, so the unit tests cover
 them), a path one component too deep, repeated singular fields, and the
 honest shapes next to them (an interactor one deep, argv at its cap), so
 that mutations start on both sides of each bound. The files are committed;
-run this again after changing a cap in executor/job.c.
+run this again after changing a cap in executor/wire/job.c.
 """
 import os
 import sys

@@ -25,6 +25,7 @@ cppcheck --enable=warning,performance,portability,information --std=c11 --librar
 	--suppress-xml="$here/suppressions.xml" --inline-suppr --error-exitcode=1 --quiet \
 	$noise \
 	-D_GNU_SOURCE -D__linux__ -D__x86_64__ '-DJB_VERSION="0"' '-DJB_POLICY_DIRS="policies"' \
-	-I executor --template='{file}:{line}:{column}: {severity}: {message} [{id}]' \
+	-I executor -I executor/wire -I executor/box -I executor/account -I executor/run \
+	-I executor/queue --template='{file}:{line}:{column}: {severity}: {message} [{id}]' \
 	executor
 echo "cppcheck: no findings in executor/"
