@@ -635,7 +635,15 @@ static void b_openat_passwd(int out)
 
 static void b_socket_inet(int out)
 {
-	syscall(SYS_socket, AF_INET, SOCK_STREAM, 0);
+	long fd4 = syscall(SYS_socket, AF_INET, SOCK_STREAM, 0);
+	int e4 = fd4 < 0 ? errno : 0;
+	long fd6 = syscall(SYS_socket, AF_INET6, SOCK_DGRAM, 0);
+	say(out, "inet=%d/%d inet6=%d/%d", fd4 >= 0, e4, fd6 >= 0, fd6 < 0 ? errno : 0);
+}
+
+static void b_socket_netlink(int out)
+{
+	syscall(SYS_socket, AF_NETLINK, SOCK_RAW, 0);
 }
 
 static void b_socket_unix(int out)
@@ -688,7 +696,11 @@ static void test_children(void)
 	expect_kill("default", b_int80_getpid, "i386:getpid", "int $0x80 getpid");
 	expect_kill("ci", b_x32_getpid, "x32:getpid", "x32 getpid");
 	expect_kill("strict", b_openat_passwd, "openat", "openat('/etc/passwd')");
-	expect_kill("default", b_socket_inet, "socket", "socket(AF_INET)");
+	e = run_in("default", b_socket_inet, &r);
+	ok(e == 0 && strcmp(r.out, "inet=0/13 inet6=0/13") == 0 && r.nev == 2 &&
+		   r.ev[0].action == SC_ACTION_ERRNO,
+	   "default: socket(AF_INET) and socket(AF_INET6) are EACCES, the JVM's probe (%s)", r.out);
+	expect_kill("default", b_socket_netlink, "socket", "socket(AF_NETLINK)");
 	expect_kill("ci", b_socket_inet, "socket", "socket(AF_INET)");
 	e = run_in("default", b_socket_unix, &r);
 	ok(e == 0 && strcmp(r.out, "unix=0/13") == 0, "default: socket(AF_UNIX) is EACCES (%s)",
