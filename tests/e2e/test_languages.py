@@ -240,7 +240,18 @@ def matrix():
         for prog in PROGS:
             flags, argv = built[prog]
             run_matrix_case(lang, prog, flags, argv, stdin_path, data)
+        run_pinned(lang, *built["threads"])
 
+
+def run_pinned(lang, flags, argv):
+    """4 threads under --cpus 0: the runtime starts on one CPU, where
+    sched_setaffinity is EPERM (issue 13), and stays there."""
+    name = "%s threads --cpus 0" % lang
+    v = jb.run_json(["--cpus", "0"] + flags + ["--"] + argv, timeout=120)
+    jb.diag("%s: %s, denied %s" % (name, figures(v), v.get("denied_syscalls")))
+    jb.field(name + ": OK", v, "status", "OK")
+    jb.field(name + ": stdout", v, "stdout", expected_stdout(lang, "threads"))
+    jb.field(name + ": Verdict.cpus", v, "cpus", "0")
 
 
 # ------------------------------------------------------------------ runtimes see their limits
