@@ -1,7 +1,13 @@
 #!/usr/bin/env python3
 """Compilers in the box (issue 7), under the compile limits documented in
 testdata/pipeline/run.sh: compile bombs end in a verdict within the limits
-(each the one status its limits give it, its figures within them), and python3's py_compile produces a .pyc to collect and run."""
+(each the one status its limits give it, its figures within them), and python3's
+py_compile produces a .pyc to collect and run.
+
+Every language of the matrix compiles in the box under the `compile` policy
+(issue 13: gcc, g++, javac, rustc, go build with its cache in /tmp,
+py_compile), with the commands README shows; the collected result then reads
+input.txt and writes output.txt under `default` (testdata/lang/fileio.*)."""
 import base64
 import os
 import shutil
@@ -9,6 +15,7 @@ import subprocess
 import sys
 sys.dont_write_bytecode = True
 import jb
+from test_languages import FILEIO_IN, FILEIO_OUT, LANG_DIR
 
 RUN_SH = os.path.join(jb.SOURCE_DIR, "testdata", "pipeline", "run.sh")
 BOX_PATH = "/usr/local/bin:/usr/bin:/bin"
@@ -130,6 +137,80 @@ def test_py_compile():
              v.get("stderr"))
 
 
+# go build: its cache in /tmp (the box's HOME, /box, is the job's own
+# files), no toolchain download, no cgo (gcc stays out of the link).
+GO_ENV = ["GOCACHE=/tmp/go-cache", "GOTOOLCHAIN=local", "CGO_ENABLED=0"]
+
+# lang: (box tool, source, compile argv, env, collected files, run argv
+# (None: run the collected 'prog'), runs (extra args of each run))
+COMPILERS = [
+    ("c", "gcc", "fileio.c", ["gcc", "-O2", "-o", "prog", "fileio.c"], [], ["prog"], None),
+    ("c++", "g++", "fileio.cpp", ["g++", "-O2", "-o", "prog", "fileio.cpp"], [], ["prog"], None),
+    ("java", "javac", "Fileio.java", ["javac", "Fileio.java"], [], ["Fileio.class"],
+     ["java", "-cp", "/box", "Fileio", "scanner"]),
+    ("rust", "rustc", "fileio.rs", ["rustc", "-O", "-C", "strip=symbols", "-o", "prog",
+                                    "fileio.rs"], [], ["prog"], None),
+    ("go", "go", "fileio.go", ["go", "build", "-o", "prog", "fileio.go"], GO_ENV, ["prog"], None),
+    ("python", "python3", "fileio.py", ["python3", "-c", "import py_compile; py_compile.compile("
+                                        "'fileio.py', cfile='fileio.pyc', doraise=True)"],
+     [], ["fileio.pyc"], ["python3", "fileio.pyc"]),
+]
+
+
+def compile_one(lang, src, argv, env, collect):
+    """Compile src in the box; returns the verdict and {path: bytes}."""
+    with open(os.path.join(LANG_DIR, src), "rb") as f:
+        data = f.read()
+    args = list(compile_limits()) + ["--file", "%s:%s" % (jb.tmpfile(src, data), src)]
+    for e in env:
+        args += ["--env", e]
+    if env:
+        args += ["--env", "PATH=" + BOX_PATH, "--env", "HOME=/box"]
+    for c in collect:
+        args += ["--collect", c]
+    v = jb.run_json(args + ["--"] + argv, timeout=120)
+    jb.diag("%s: %s: %s, cpu %.2f s, wall %.2f s, peak %.0f MiB, denied %s" % (
+        lang, " ".join(argv), v.get("status"), v.get("cpu_time_us", 0) / 1e6,
+        v.get("wall_time_us", 0) / 1e6, v.get("memory_peak_bytes", 0) / 2**20,
+        v.get("denied_syscalls")))
+    out = {}
+    for f in v.get("files") or []:
+        if not f.get("error") and not f.get("truncated"):
+            out[f["path"]] = base64.b64decode(f.get("content", ""))
+    return v, out
+
+
+def run_compiled(lang, built, run_argv):
+    """Run what the box compiled, under default: input.txt in, output.txt out."""
+    args = ["--file", jb.tmpfile("input-%s.txt" % lang, FILEIO_IN) + ":input.txt",
+            "--collect", "output.txt"]
+    if run_argv is None:
+        args += ["--copy", "--", jb.tmpfile("prog-%s" % lang, built["prog"], 0o755)]
+    else:
+        for path, data in built.items():
+            args += ["--file", "%s:%s" % (jb.tmpfile("%s-%s" % (lang, path), data), path)]
+        args += ["--"] + run_argv
+    v = jb.run_json(args, timeout=120)
+    f = (v.get("files") or [{}])[0]
+    got = base64.b64decode(f.get("content", "")).decode("utf-8", "replace")
+    jb.check("%s: the program compiled in the box reads input.txt, writes output.txt" % lang,
+             v.get("status") == "OK" and got == FILEIO_OUT,
+             "output.txt %r (%s)" % (got[:80], jb.verdict_summary(v)))
+
+
+def test_languages():
+    for lang, tool, src, argv, env, collect, run_argv in COMPILERS:
+        if not has(tool):
+            jb.diag("SKIP %s: %s is not installed where the box sees it" % (lang, tool))
+            continue
+        v, built = compile_one(lang, src, argv, env, collect)
+        jb.check("%s: %s compiles in the box under the compile policy: OK" % (lang, argv[0]),
+                 v.get("status") == "OK" and set(built) == set(collect),
+                 "%s; collected %s" % (jb.verdict_summary(v), sorted(built)))
+        if set(built) == set(collect):
+            run_compiled(lang, built, run_argv)
+
+
 def main():
     jb.require_binary()
     if not has("gcc") and not has("g++"):
@@ -137,6 +218,7 @@ def main():
     before = jb.snapshot()
     test_bombs()
     test_py_compile()
+    test_languages()
     jb.assert_no_leftovers(before)
     jb.finish()
 

@@ -2,7 +2,11 @@
 """The language matrix (issue 3): real programs in C (static and dynamic),
 C++, Python 3, Java, Go, Rust and Node start and run under the `default`
 policy with the default limits: hello world, 4 threads, 200 MB allocated and
-touched, 1 MB of stdin echoed byte for byte. Compiled languages are built on
+touched, 1 MB of stdin echoed byte for byte, and file input and output (read
+input.txt, a placed file, write output.txt, collected: C fopen, C++ ifstream,
+Java Scanner(File), Files.readString and BufferedReader, Python open, Go
+os.ReadFile, Rust fs::read_to_string, Node fs.readFileSync; the JVM's IPv4/
+IPv6 probe gets an errno, issue 13). Compiled languages are built on
 the host in a temp dir (the build tree is not visible in the box); class
 files and scripts go in with --file. A language whose toolchain is missing is
 skipped on its own (a '# SKIP' comment), never the whole file.
@@ -20,6 +24,7 @@ import sys
 
 sys.dont_write_bytecode = True  # keep __pycache__ out of the source tree
 
+import base64
 import os
 import re
 import shutil
@@ -30,7 +35,7 @@ import jb
 LANG_DIR = os.path.join(jb.SOURCE_DIR, "testdata", "lang")
 POLICIES_BAD = os.path.join(jb.SOURCE_DIR, "testdata", "policies-bad")
 MiB = 1 << 20
-PROGS = ("hello", "threads", "alloc", "echo")
+PROGS = ("hello", "threads", "alloc", "echo", "fileio")
 SUM = 4000000 * 4000001 // 2
 ALLOC_OUT = "alloc 200000000 pages %d\n" % ((200000000 + 4095) // 4096)
 # 200 MB does not fit the heap the JVM sizes for itself under 256 MiB (a
@@ -38,6 +43,14 @@ ALLOC_OUT = "alloc 200000000 pages %d\n" % ((200000000 + 4095) // 4096)
 # A small young generation keeps the copy of young arrays into the old one
 # from doubling the peak, and SerialGC is what the JVM picks under 1.8 GB.
 JAVA_ALLOC_FLAGS = ["-Xmx220m", "-Xmn16m", "-XX:+UseSerialGC"]
+# The ways Fileio.java reads input.txt, each its own run (argv[1]).
+JAVA_FILE_WAYS = ("scanner", "readstring", "buffered")
+# input.txt of the fileio programs: integers over several lines, negative
+# ones too; output.txt must say their sum and count.
+FILEIO_NUMS = [(i * 7919) % 1000003 - 500000 for i in range(5000)]
+FILEIO_IN = "".join("%d%s" % (x, "\n" if i % 10 == 9 else " ")
+                    for i, x in enumerate(FILEIO_NUMS)).encode()
+FILEIO_OUT = "sum %d count %d\n" % (sum(FILEIO_NUMS), len(FILEIO_NUMS))
 
 
 def expected_stdout(lang, prog):
@@ -170,11 +183,32 @@ def figures(v):
         v.get("memory_peak_bytes", 0) / MiB)
 
 
+def run_fileio_case(lang, flags, argv):
+    """Read input.txt (placed), write output.txt (collected); under default
+    an IPv4/IPv6 socket (the JVM's probe) is an errno, never a kill."""
+    ways = JAVA_FILE_WAYS if lang == "java" else ("",)
+    for way in ways:
+        name = "%s fileio%s" % (lang, " " + way if way else "")
+        files = ["--file", jb.tmpfile("fileio-input.txt", FILEIO_IN) + ":input.txt",
+                 "--collect", "output.txt"]
+        v = jb.run_json(flags + files + ["--"] + argv + ([way] if way else []), timeout=120)
+        jb.diag("%s: %s, denied %s" % (name, figures(v), v.get("denied_syscalls")))
+        jb.field(name + ": OK under default policy and limits", v, "status", "OK")
+        f = (v.get("files") or [{}])[0]
+        got = base64.b64decode(f.get("content", "")).decode("utf-8", "replace")
+        jb.check(name + ": output.txt collected with the sum and count of input.txt",
+                 got == FILEIO_OUT and not f.get("error"),
+                 "output.txt %r error %r, want %r (%s)" % (got[:80], f.get("error"), FILEIO_OUT,
+                                                         jb.verdict_summary(v)))
+
+
 def run_matrix_case(lang, prog, flags, argv, stdin_path, stdin_data):
+    if prog == "fileio":
+        return run_fileio_case(lang, flags, argv)
     name = "%s %s" % (lang, prog)
     extra = ["--stdin", stdin_path] if prog == "echo" else []
     v = jb.run_json(flags + extra + ["--"] + argv, timeout=120)
-    jb.diag("%s: %s" % (name, figures(v)))
+    jb.diag("%s: %s, denied %s" % (name, figures(v), v.get("denied_syscalls")))
     jb.field(name + ": OK under default policy and limits", v, "status", "OK")
     jb.check(name + ": limits are the defaults", v.get("limits") == jb.DEFAULT_LIMITS,
              "limits %s" % v.get("limits"))
@@ -206,6 +240,18 @@ def matrix():
         for prog in PROGS:
             flags, argv = built[prog]
             run_matrix_case(lang, prog, flags, argv, stdin_path, data)
+        run_pinned(lang, *built["threads"])
+
+
+def run_pinned(lang, flags, argv):
+    """4 threads under --cpus 0: the runtime starts on one CPU, where
+    sched_setaffinity is EPERM (issue 13), and stays there."""
+    name = "%s threads --cpus 0" % lang
+    v = jb.run_json(["--cpus", "0"] + flags + ["--"] + argv, timeout=120)
+    jb.diag("%s: %s, denied %s" % (name, figures(v), v.get("denied_syscalls")))
+    jb.field(name + ": OK", v, "status", "OK")
+    jb.field(name + ": stdout", v, "stdout", expected_stdout(lang, "threads"))
+    jb.field(name + ": Verdict.cpus", v, "cpus", "0")
 
 
 # ------------------------------------------------------------------ runtimes see their limits

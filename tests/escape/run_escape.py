@@ -746,6 +746,10 @@ def check_condition(cond, v):
     if m:
         d = v.get("denied_syscalls") or []
         return None if m.group(1) in d else "denied_syscalls %s lacks %s" % (d, m.group(1))
+    m = re.match(r"^cpus=(.*)$", cond)
+    if m:
+        return None if v.get("cpus") == m.group(1) else "cpus %r, expected %r" % (
+            v.get("cpus"), m.group(1))
     m = re.match(r"^(signal|exit)=(\d+)$", cond)
     if m:
         key = "signal" if m.group(1) == "signal" else "exit_code"

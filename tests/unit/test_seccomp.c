@@ -166,7 +166,13 @@ static uint64_t sample_arg(unsigned i)
 				     0x5411,
 				     0x5413,
 				     0x541b,
-				     0x541d};
+				     0x541d,
+				     F_SETLK,
+				     F_SETLKW,
+				     F_OFD_SETLK,
+				     F_NOTIFY,
+				     F_DUPFD_CLOEXEC,
+				     0x100000000ULL | F_SETLK};
 	if (i < ARRAY_SIZE(v))
 		return v[i];
 	return (uint32_t) rnd();
@@ -226,6 +232,42 @@ static void test_agree(const char *name)
 	   st.checked, st.unsafe, st.bad);
 	ok(st.conservative == 0, "'%s': BPF allows all that sc_decide allows (%u differ)", name,
 	   st.conservative);
+}
+
+/* default's fcntl: every command runs in BPF but the lock setters (ENOLCK)
+ * and F_NOTIFY (EINVAL); a command with high bits never runs. */
+static void test_fcntl_cmds(void)
+{
+	const struct sc_filter *f = get("default");
+	unsigned wrong = 0;
+	for (uint64_t cmd = 0; cmd < 1100 && f; cmd++) {
+		bool lock = cmd == F_SETLK || cmd == F_SETLKW || cmd == F_OFD_SETLK ||
+			    cmd == F_OFD_SETLKW;
+		for (uint64_t high = 0; high <= 1; high++) {
+			struct seccomp_data d = {.nr = __NR_fcntl, .arch = AUDIT_ARCH_X86_64};
+			d.args[1] = cmd | high << 32;
+			bool bad = false;
+			int e = 0;
+			uint32_t ret = bpf_run(sc_filter_prog(f), &d, &bad);
+			enum sc_action a = sc_decide(f, &d, false, &e);
+			/* F_DUPFD..F_GETOWNER_UIDS, F_OFD_GETLK, F_SETLEASE..1039 */
+			bool known =
+				cmd <= 17 || cmd == F_OFD_GETLK || (cmd >= 1024 && cmd <= 1039);
+			bool want_allow = known && !lock && cmd != F_NOTIFY && !high;
+			int want_e = lock ? ENOLCK : EINVAL;
+			if (bad || (ret == SECCOMP_RET_ALLOW) != want_allow ||
+			    (!want_allow && (a != SC_ACTION_ERRNO || e != want_e))) {
+				if (wrong++ < 5)
+					printf("#   fcntl cmd 0x%llx: BPF 0x%x, action %d errno "
+					       "%d\n",
+					       (unsigned long long) d.args[1], ret, (int) a, e);
+			}
+		}
+	}
+	ok(f && wrong == 0,
+	   "default: fcntl runs but F_SETLK/SETLKW/OFD_SETLK/OFD_SETLKW (ENOLCK) and F_NOTIFY "
+	   "(EINVAL), high bits never run (%u wrong)",
+	   wrong);
 }
 
 static void test_foreign_abi(void)
@@ -635,7 +677,15 @@ static void b_openat_passwd(int out)
 
 static void b_socket_inet(int out)
 {
-	syscall(SYS_socket, AF_INET, SOCK_STREAM, 0);
+	long fd4 = syscall(SYS_socket, AF_INET, SOCK_STREAM, 0);
+	int e4 = fd4 < 0 ? errno : 0;
+	long fd6 = syscall(SYS_socket, AF_INET6, SOCK_DGRAM, 0);
+	say(out, "inet=%d/%d inet6=%d/%d", fd4 >= 0, e4, fd6 >= 0, fd6 < 0 ? errno : 0);
+}
+
+static void b_socket_netlink(int out)
+{
+	syscall(SYS_socket, AF_NETLINK, SOCK_RAW, 0);
 }
 
 static void b_socket_unix(int out)
@@ -688,7 +738,11 @@ static void test_children(void)
 	expect_kill("default", b_int80_getpid, "i386:getpid", "int $0x80 getpid");
 	expect_kill("ci", b_x32_getpid, "x32:getpid", "x32 getpid");
 	expect_kill("strict", b_openat_passwd, "openat", "openat('/etc/passwd')");
-	expect_kill("default", b_socket_inet, "socket", "socket(AF_INET)");
+	e = run_in("default", b_socket_inet, &r);
+	ok(e == 0 && strcmp(r.out, "inet=0/13 inet6=0/13") == 0 && r.nev == 2 &&
+		   r.ev[0].action == SC_ACTION_ERRNO,
+	   "default: socket(AF_INET) and socket(AF_INET6) are EACCES, the JVM's probe (%s)", r.out);
+	expect_kill("default", b_socket_netlink, "socket", "socket(AF_NETLINK)");
 	expect_kill("ci", b_socket_inet, "socket", "socket(AF_INET)");
 	e = run_in("default", b_socket_unix, &r);
 	ok(e == 0 && strcmp(r.out, "unix=0/13") == 0, "default: socket(AF_UNIX) is EACCES (%s)",
@@ -846,6 +900,7 @@ int main(int argc, char **argv)
 	test_agree("ci");
 	test_agree("strict");
 	test_agree("compile");
+	test_fcntl_cmds();
 	test_foreign_abi();
 	if (!can_notify()) {
 		printf("# SKIP real filters: no seccomp user notification or pidfd_getfd here\n");

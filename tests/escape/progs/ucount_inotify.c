@@ -1,5 +1,6 @@
 // escape: use up inotify instances; the count must not be the host's (root's) own
 // expect: OK
+// run: --policy ci
 // host: inotify_during
 #include "esc.h"
 #include <sys/inotify.h>
