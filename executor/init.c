@@ -591,11 +591,54 @@ static int start_program(const struct init_ctx *ctx, struct loop *l, struct jb_e
 	return pfd[0]; /* the write end stays: the table is shared until exec */
 }
 
+/* The supervisor's argument and environment strings: one stretch at the top
+ * of its stack, which init's memory copies. */
+static struct {
+	char *start, *end;
+	size_t args_len; /* the argument strings' share */
+} own_args;
+
+void init_note_args(int argc, char **argv)
+{
+	extern char **environ;
+	if (argc < 1 || !argv[0])
+		return;
+	char *end = argv[argc - 1] + strlen(argv[argc - 1]) + 1;
+	own_args.args_len = (size_t) (end - argv[0]);
+	/* Only the strings the kernel laid out right after them: a string
+	 * elsewhere is none of the stretch /proc shows. */
+	for (char **e = environ; e && *e; e++)
+		if (*e == end)
+			end += strlen(*e) + 1;
+	own_args.start = argv[0];
+	own_args.end = end;
+}
+
+/* /proc/1/cmdline is world-readable, and in init it would show the
+ * supervisor's argv: a Redis URL with its password, the host path of the
+ * test being run. Zero the arguments and the environment (a password may
+ * be there too) in init's copy. The argument stretch then holds a title
+ * and ends in a byte that is not NUL, which makes the kernel read only up
+ * to the title's NUL (get_mm_cmdline, setproctitle's convention): the
+ * program reads "jb-init", not even the length of the supervisor's argv. */
+static void scrub_args(void)
+{
+	static const char title[] = "jb-init";
+	if (!own_args.start)
+		return;
+	memset(own_args.start, 0, (size_t) (own_args.end - own_args.start));
+	if (own_args.args_len > sizeof(title)) {
+		memcpy(own_args.start, title, sizeof(title));
+		own_args.start[own_args.args_len - 1] = ' ';
+	}
+}
+
 void init_main(const struct init_ctx *ctx)
 {
 	struct jb_err err = {0};
 	(void) prctl(PR_SET_PDEATHSIG, SIGKILL); /* the supervisor gone = the job gone */
 	(void) prctl(PR_SET_NAME, "jb-init");	 /* ps on the host tells it from the supervisor */
+	scrub_args();
 	/* A signal reaches a namespace's init only when it has a handler: drop
 	 * any inherited from the supervisor (a sanitizer's SIGSEGV handler let
 	 * kill(1, SIGSEGV) from the program end init). */

@@ -118,5 +118,10 @@ struct init_cg_msg {
 	unsigned char n_leave;
 };
 
+/* Remember where the kernel put this process's argument and environment
+ * strings (main's argv, and environ before anything changed it): every
+ * init overwrites them in its copy of the memory (init_main). */
+void init_note_args(int argc, char **argv);
+
 /* Run as the first process of the new namespaces; never returns. */
 __attribute__((noreturn)) void init_main(const struct init_ctx *ctx);
