@@ -182,16 +182,30 @@ static int place_files(const struct job *job, struct jb_err *err)
 	return r;
 }
 
-static int setup(const struct init_ctx *ctx, struct jb_err *err)
+/* Switch init to uid/gid of its namespace. A credential change clears the
+ * parent-death signal and resets dumpability (to fs.suid_dumpable): set
+ * both again. Non-dumpable, init's /proc files belong to the namespace's
+ * root and ptrace access needs capabilities the program lacks: its
+ * memory, descriptors and environment stay closed to the program even
+ * when the two share a uid (an unprivileged supervisor). */
+static int become(unsigned uid, unsigned gid, struct jb_err *err)
 {
-	int r = caps_switch_user(NS_BOX_UID, NS_BOX_GID, err);
+	int r = caps_switch_user(uid, gid, err);
 	if (r < 0)
 		return r;
-	/* A credential change clears the parent-death signal: set it again. */
 	(void) prctl(PR_SET_PDEATHSIG, SIGKILL);
-	/* Same uid as the program: keep it from reading init's memory. */
 	if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0)
 		return jb_fail(err, errno, "prctl(PR_SET_DUMPABLE)");
+	return 0;
+}
+
+static int setup(const struct init_ctx *ctx, struct jb_err *err)
+{
+	/* The box user first: what init makes for the program (/box, /tmp,
+	 * the placed files) is the program's. */
+	int r = become(NS_BOX_UID, NS_BOX_GID, err);
+	if (r < 0)
+		return r;
 	umask(022);
 	r = ns_set_hostname(ctx->hostname, err);
 	if (r >= 0)
@@ -220,6 +234,13 @@ static int setup(const struct init_ctx *ctx, struct jb_err *err)
 		jb_fail(err, -r, "move init into the job's cgroup");
 	for (size_t i = 0; i < late.n_self; i++)
 		close(late.self_fd[i]); /* the program must not move itself back out */
+	/* Then init's own id, when the supervisor mapped one: another uid
+	 * than the program's, so the program can neither signal init nor
+	 * touch it through /proc, prlimit or setpriority. As the namespace's
+	 * root init keeps what it needs over the program's processes (kill,
+	 * reading /box, the seccomp listener asks for nothing). */
+	if (r >= 0 && ctx->own_id)
+		r = become(NS_INIT_UID, NS_INIT_GID, err);
 	return r;
 }
 
@@ -310,11 +331,15 @@ static __attribute__((noreturn)) void child_main(const struct init_ctx *ctx, int
 	sigemptyset(&none);
 	sigprocmask(SIG_SETMASK, &none, NULL);
 	(void) setsid(); /* cannot fail: a fresh child is no group leader */
-	int r = child_stdio(ctx, &err);
+	/* The box user's ids; from init's own (root of the namespace) the
+	 * switch clears the permitted and effective capabilities. */
+	int r = ctx->own_id ? caps_switch_user(NS_BOX_UID, NS_BOX_GID, &err) : 0;
+	if (r >= 0)
+		r = child_stdio(ctx, &err);
 	if (r >= 0 && cpus && sched_setaffinity(0, sizeof(*cpus), cpus) < 0)
 		r = jb_fail(&err, errno, "pin the program to its CPUs");
 	if (r >= 0)
-		r = lim_apply_rlimits(&ctx->job->limits, rep->cg_fallback, &err);
+		r = lim_apply_rlimits(&ctx->job->limits, rep->cg_fallback, !ctx->own_id, &err);
 	if (r >= 0)
 		r = caps_drop_all(true, &err); /* init emptied the bounding set (init_main) */
 	if (r < 0)
