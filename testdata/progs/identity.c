@@ -43,9 +43,9 @@ static const char *ename(int e)
 /* Files whose reading blocks, is endless, or means nothing. */
 static int skipped(const char *name)
 {
-	static const char *const skip[] = {"mem", "pagemap", "clear_refs", "kcore", "kmsg",
-					   "kpagecount", "kpageflags", "kpagecgroup",
-					   "sysrq-trigger", "timerslack_ns"};
+	static const char *const skip[] = {
+		"mem",	      "pagemap",    "clear_refs",  "kcore",	    "kmsg",
+		"kpagecount", "kpageflags", "kpagecgroup", "sysrq-trigger", "timerslack_ns"};
 	for (size_t i = 0; i < sizeof(skip) / sizeof(skip[0]); i++)
 		if (!strcmp(name, skip[i]))
 			return 1;

@@ -38,7 +38,8 @@ int main(int argc, char **argv)
 	else
 		esc_ok("/proc/1/cmdline is '%s'", buf);
 	if (!init_has_own_id()) {
-		esc_ok("init shares the box user's id (unprivileged judgebox): kill checks skipped");
+		esc_ok("init shares the box user's id (unprivileged judgebox): kill checks "
+		       "skipped");
 		return esc_done();
 	}
 	struct rlimit rl;
