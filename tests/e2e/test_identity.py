@@ -12,7 +12,8 @@ the sandbox"; issue 13 items 4, 5 and 16), checked from inside by the
   setpriority and /proc/1/{environ,mem,maps,fd,cwd,root,exe} all fail, also
   under a policy that lets prlimit64 and setpriority through to the kernel;
   init and the box user have distinct host ids as README says
-  (--uid-base + R and --uid-base + 2N + 1 + R); unprivileged (nobody),
+  (--uid-base + R and --uid-base + 2N + 1 + R), and without cgroups
+  RLIMIT_NPROC still counts processes exactly; unprivileged (nobody),
   what README and SECURITY.md say still holds;
 - /etc holds exactly the entries README lists, none of the host's secrets
   (environment, shadow, its hostname)."""
@@ -212,6 +213,34 @@ def check_pid1_nobody(run):
     check_box_files("nobody pid1: ", f)
 
 
+FORKS_PY = b"""import os, time
+n = 0
+while True:
+    try:
+        if os.fork() == 0:
+            time.sleep(30)
+            os._exit(0)
+        n += 1
+    except OSError as e:
+        print("children", n)
+        break
+"""
+
+
+def check_nproc_fallback(p, user):
+    """Without cgroups RLIMIT_NPROC bounds the tasks of the box user's uid:
+    processes 4 is the main process and 3 children, whether init shares
+    the uid (counted: the limit is one higher) or has its own."""
+    if not os.access("/usr/bin/python3", os.X_OK):
+        jb.diag("no /usr/bin/python3: the NPROC check is skipped")
+        return
+    src = jb.tmpfile("forks.py", FORKS_PY)
+    v = jb.run_json(["--cgroup", "none", "--processes", "4", "--policy", "ci", "--file",
+                     src + ":f.py", "--", "/usr/bin/python3", "f.py"], user=user)
+    jb.field(p + "no cgroups, processes 4: 3 children besides the main process", v, "stdout",
+             "children 3\n")
+
+
 def check_uid_base():
     for bad in ("0", "4294967290"):
         res = jb.run([jb.JB_BIN, "exec", "--uid-base", bad], stdin=b"")
@@ -232,6 +261,7 @@ def main():
     if root:
         check_host_view("jbidmark%s" % jb.TOKEN.replace("-", "x"))
         check_pid1_root(run)
+        check_nproc_fallback("", None)
         check_uid_base()
         if jb.SETPRIV:
             saved = os.environ.pop("JB_POLICY_PATH", None)
@@ -239,6 +269,7 @@ def main():
             def run_nobody(name, args, flags):
                 return jb.run_payload(name, args, flags, user="nobody")
             check_pid1_nobody(run_nobody)
+            check_nproc_fallback("nobody: ", "nobody")
             check_scrubbed("nobody: ", "nobody")
             check_etc("nobody: ", run_nobody)
             if saved is not None:
