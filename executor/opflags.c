@@ -75,7 +75,7 @@ static const struct opflag table[] = {
 	{"--parallel", 1, set_u32, F(parallel), "N     jobs at once (1)"},
 	{"--cpus", 1, add_cpus, 0, "LIST   pin slot i to group i (0,1 or 0-1,2-3)"},
 	{"--uid-base", 1, set_u32, F(uid_base),
-	 "N  (root) host uids N.. N+2*parallel-1 for the boxes (60000)"},
+	 "N  (root) host ids N..N+4*parallel+1 for the boxes (60000)"},
 	{"--allow-rootfs", 1, add_allowed, 0, "DIR Jobs may name DIR as rootfs"},
 	{"--cgroup-parent", 1, set_string, F(cgroup_parent), "P job cgroups go under P"},
 	{"--cgroup", 1, set_string, F(cgroup_force), "v2|v1|none force a backend"},

@@ -182,16 +182,30 @@ static int place_files(const struct job *job, struct jb_err *err)
 	return r;
 }
 
-static int setup(const struct init_ctx *ctx, struct jb_err *err)
+/* Switch init to uid/gid of its namespace. A credential change clears the
+ * parent-death signal and resets dumpability (to fs.suid_dumpable): set
+ * both again. Non-dumpable, init's /proc files belong to the namespace's
+ * root and ptrace access needs capabilities the program lacks: its
+ * memory, descriptors and environment stay closed to the program even
+ * when the two share a uid (an unprivileged supervisor). */
+static int become(unsigned uid, unsigned gid, struct jb_err *err)
 {
-	int r = caps_switch_user(NS_BOX_UID, NS_BOX_GID, err);
+	int r = caps_switch_user(uid, gid, err);
 	if (r < 0)
 		return r;
-	/* A credential change clears the parent-death signal: set it again. */
 	(void) prctl(PR_SET_PDEATHSIG, SIGKILL);
-	/* Same uid as the program: keep it from reading init's memory. */
 	if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0)
 		return jb_fail(err, errno, "prctl(PR_SET_DUMPABLE)");
+	return 0;
+}
+
+static int setup(const struct init_ctx *ctx, struct jb_err *err)
+{
+	/* The box user first: what init makes for the program (/box, /tmp,
+	 * the placed files) is the program's. */
+	int r = become(NS_BOX_UID, NS_BOX_GID, err);
+	if (r < 0)
+		return r;
 	umask(022);
 	r = ns_set_hostname(ctx->hostname, err);
 	if (r >= 0)
@@ -220,6 +234,13 @@ static int setup(const struct init_ctx *ctx, struct jb_err *err)
 		jb_fail(err, -r, "move init into the job's cgroup");
 	for (size_t i = 0; i < late.n_self; i++)
 		close(late.self_fd[i]); /* the program must not move itself back out */
+	/* Then init's own id, when the supervisor mapped one: another uid
+	 * than the program's, so the program can neither signal init nor
+	 * touch it through /proc, prlimit or setpriority. As the namespace's
+	 * root init keeps what it needs over the program's processes (kill,
+	 * reading /box, the seccomp listener asks for nothing). */
+	if (r >= 0 && ctx->own_id)
+		r = become(NS_INIT_UID, NS_INIT_GID, err);
 	return r;
 }
 
@@ -310,11 +331,15 @@ static __attribute__((noreturn)) void child_main(const struct init_ctx *ctx, int
 	sigemptyset(&none);
 	sigprocmask(SIG_SETMASK, &none, NULL);
 	(void) setsid(); /* cannot fail: a fresh child is no group leader */
-	int r = child_stdio(ctx, &err);
+	/* The box user's ids; from init's own (root of the namespace) the
+	 * switch clears the permitted and effective capabilities. */
+	int r = ctx->own_id ? caps_switch_user(NS_BOX_UID, NS_BOX_GID, &err) : 0;
+	if (r >= 0)
+		r = child_stdio(ctx, &err);
 	if (r >= 0 && cpus && sched_setaffinity(0, sizeof(*cpus), cpus) < 0)
 		r = jb_fail(&err, errno, "pin the program to its CPUs");
 	if (r >= 0)
-		r = lim_apply_rlimits(&ctx->job->limits, rep->cg_fallback, &err);
+		r = lim_apply_rlimits(&ctx->job->limits, rep->cg_fallback, !ctx->own_id, &err);
 	if (r >= 0)
 		r = caps_drop_all(true, &err); /* init emptied the bounding set (init_main) */
 	if (r < 0)
@@ -591,11 +616,54 @@ static int start_program(const struct init_ctx *ctx, struct loop *l, struct jb_e
 	return pfd[0]; /* the write end stays: the table is shared until exec */
 }
 
+/* The supervisor's argument and environment strings: one stretch at the top
+ * of its stack, which init's memory copies. */
+static struct {
+	char *start, *end;
+	size_t args_len; /* the argument strings' share */
+} own_args;
+
+void init_note_args(int argc, char **argv)
+{
+	extern char **environ;
+	if (argc < 1 || !argv[0])
+		return;
+	char *end = argv[argc - 1] + strlen(argv[argc - 1]) + 1;
+	own_args.args_len = (size_t) (end - argv[0]);
+	/* Only the strings the kernel laid out right after them: a string
+	 * elsewhere is none of the stretch /proc shows. */
+	for (char **e = environ; e && *e; e++)
+		if (*e == end)
+			end += strlen(*e) + 1;
+	own_args.start = argv[0];
+	own_args.end = end;
+}
+
+/* /proc/1/cmdline is world-readable, and in init it would show the
+ * supervisor's argv: a Redis URL with its password, the host path of the
+ * test being run. Zero the arguments and the environment (a password may
+ * be there too) in init's copy. The argument stretch then holds a title
+ * and ends in a byte that is not NUL, which makes the kernel read only up
+ * to the title's NUL (get_mm_cmdline, setproctitle's convention): the
+ * program reads "jb-init", not even the length of the supervisor's argv. */
+static void scrub_args(void)
+{
+	static const char title[] = "jb-init";
+	if (!own_args.start)
+		return;
+	memset(own_args.start, 0, (size_t) (own_args.end - own_args.start));
+	if (own_args.args_len > sizeof(title)) {
+		memcpy(own_args.start, title, sizeof(title));
+		own_args.start[own_args.args_len - 1] = ' ';
+	}
+}
+
 void init_main(const struct init_ctx *ctx)
 {
 	struct jb_err err = {0};
 	(void) prctl(PR_SET_PDEATHSIG, SIGKILL); /* the supervisor gone = the job gone */
 	(void) prctl(PR_SET_NAME, "jb-init");	 /* ps on the host tells it from the supervisor */
+	scrub_args();
 	/* A signal reaches a namespace's init only when it has a handler: drop
 	 * any inherited from the supervisor (a sanitizer's SIGSEGV handler let
 	 * kill(1, SIGSEGV) from the program end init). */

@@ -104,6 +104,7 @@ struct init_ctx {
 	const cpu_set_t *all_cpus; /* no --cpus: the supervisor's CPUs, for the program */
 	int template_fd;	   /* mnt_template_build's root, or -1 */
 	bool etc_late;		   /* the supervisor had no /etc plan yet: 'E' brings it */
+	bool own_id; /* NS_INIT_UID is mapped: init runs under it, not the box user's */
 };
 
 /* 'C': the descriptors after the header are the CPU counters present (bit
@@ -117,6 +118,11 @@ struct init_cg_msg {
 	unsigned char n_self;
 	unsigned char n_leave;
 };
+
+/* Remember where the kernel put this process's argument and environment
+ * strings (main's argv, and environ before anything changed it): every
+ * init overwrites them in its copy of the memory (init_main). */
+void init_note_args(int argc, char **argv);
 
 /* Run as the first process of the new namespaces; never returns. */
 __attribute__((noreturn)) void init_main(const struct init_ctx *ctx);

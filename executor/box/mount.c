@@ -24,14 +24,19 @@
 
 /* What the default view takes from the host's /: the system directories... */
 static const char *const top_dirs[] = {"usr", "bin", "sbin", "lib", "lib32", "lib64", "libx32"};
-/* ...and what programs and runtimes need of /etc: names, or "prefix*". */
+/* ...and what programs and runtimes read of /etc: names, or "prefix*".
+ * Nothing more (hosts keep proxy credentials in environment and profile);
+ * README (What the program sees) lists them all. The dynamic linker's
+ * cache and the linker's search path (ld, compiling in the box); the
+ * alternatives that /usr/bin/java and friends link through; the time zone
+ * (Java reads timezone); the JVM's and Python's configuration (/usr links
+ * into them); OpenSSL's configuration and certificates (Node reads
+ * openssl.cnf at start); what getpwuid, getaddrinfo, getservbyname and
+ * setlocale read; the MIME types Python's and Go's libraries read. */
 static const char *const etc_entries[] = {
-	"ld.so.cache", "ld.so.conf",	"ld.so.conf.d",	  "alternatives", "localtime",
-	"timezone",    "java-*",	"python3*",	  "ssl",	  "ca-certificates",
-	"mime.types",  "nsswitch.conf", "host.conf",	  "gai.conf",	  "protocols",
-	"services",    "os-release",	"debian_version", "perl",	  "gcc",
-	"fonts",       "environment",	"profile",	  "bash.bashrc",  "inputrc",
-	"magic",       "magic.mime",	"gprofng.rc",	  "locale.alias",
+	"ld.so.cache", "ld.so.conf", "ld.so.conf.d", "alternatives",  "localtime", "timezone",
+	"java-*",      "python3*",   "ssl",	     "nsswitch.conf", "host.conf", "gai.conf",
+	"protocols",   "services",   "mime.types",   "locale.alias",
 };
 /* The default view's users and groups: the box user is 1000 (ns.h). */
 static const char box_passwd[] = "root:x:0:0:root:/root:/usr/sbin/nologin\n"

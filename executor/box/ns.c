@@ -24,10 +24,21 @@ static int write_proc_file(pid_t pid, const char *file, const char *text, struct
 	return 0;
 }
 
-int ns_write_id_maps(pid_t pid, uid_t host_uid, gid_t host_gid, struct jb_err *err)
+/* One map: "INSIDE HOST 1" for the box user, and for init when it has an
+ * id of its own. */
+static void format_map(char *buf, size_t n, unsigned box_in, unsigned box_host, bool own_init,
+		       unsigned init_in, unsigned init_host)
 {
-	char map[64];
-	snprintf(map, sizeof(map), "%d %u 1\n", NS_BOX_UID, (unsigned) host_uid);
+	int k = snprintf(buf, n, "%u %u 1\n", box_in, box_host);
+	if (own_init && k > 0 && (size_t) k < n)
+		snprintf(buf + k, n - (size_t) k, "%u %u 1\n", init_in, init_host);
+}
+
+int ns_write_id_maps(pid_t pid, const struct ns_ids *ids, struct jb_err *err)
+{
+	char map[96];
+	format_map(map, sizeof(map), NS_BOX_UID, (unsigned) ids->box_uid, ids->own_init,
+		   NS_INIT_UID, (unsigned) ids->init_uid);
 	int r = write_proc_file(pid, "uid_map", map, err);
 	if (r < 0)
 		return r;
@@ -37,7 +48,8 @@ int ns_write_id_maps(pid_t pid, uid_t host_uid, gid_t host_gid, struct jb_err *e
 	r = write_proc_file(pid, "setgroups", "deny", err);
 	if (r < 0)
 		return r;
-	snprintf(map, sizeof(map), "%d %u 1\n", NS_BOX_GID, (unsigned) host_gid);
+	format_map(map, sizeof(map), NS_BOX_GID, (unsigned) ids->box_gid, ids->own_init,
+		   NS_INIT_GID, (unsigned) ids->init_gid);
 	return write_proc_file(pid, "gid_map", map, err);
 }
 

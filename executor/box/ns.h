@@ -1,5 +1,6 @@
 #pragma once
 /* Namespaces: clone flags, uid/gid maps, hostname, loopback. */
+#include <stdbool.h>
 #include <sys/types.h>
 
 #include "err.h"
@@ -18,10 +19,24 @@
 /* The uid and gid the box user has inside every job's user namespace. */
 #define NS_BOX_UID 1000
 #define NS_BOX_GID 1000
+/* init's own, when it has one: the namespace's root. */
+#define NS_INIT_UID 0
+#define NS_INIT_GID 0
+
+/* The host ids a box maps: the box user's, and init's own (own_init false: init
+ * shares the box user's, as an unprivileged caller can map one id only). */
+struct ns_ids {
+	uid_t box_uid;
+	gid_t box_gid;
+	uid_t init_uid;
+	gid_t init_gid;
+	bool own_init;
+};
 
 /* Write /proc/PID/{uid_map,setgroups,gid_map} so that NS_BOX_UID/GID inside
- * map to host_uid/host_gid outside, and nothing else (uid 0 stays unmapped). */
-int ns_write_id_maps(pid_t pid, uid_t host_uid, gid_t host_gid, struct jb_err *err);
+ * map to ids->box_*, and (own_init) NS_INIT_UID/GID to ids->init_*; nothing
+ * else is mapped (host uid 0 never is). */
+int ns_write_id_maps(pid_t pid, const struct ns_ids *ids, struct jb_err *err);
 
 /* In the new UTS namespace. */
 int ns_set_hostname(const char *name, struct jb_err *err);

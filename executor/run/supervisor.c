@@ -193,6 +193,20 @@ static int pin_setup(struct sup *s, struct jb_err *err)
 	return 0;
 }
 
+/* The host ids a root supervisor maps (box_ids): --uid-base to --uid-base
+ * + 2 NRUNS - 1 (4 parallel + 1), never host root's 0, never (uid_t) -1,
+ * the kernel's "no id". */
+static bool uid_range_bad(const struct sup *s, struct jb_err *err)
+{
+	uint64_t last = (uint64_t) s->cfg.host_uid_base + 4ULL * s->cfg.parallel + 1;
+	if (s->cfg.host_uid_base > 0 && last < UINT32_MAX)
+		return false;
+	jb_invalid(err, "--uid-base %u: the boxes' host ids %u to %llu must not include 0 or %u",
+		   (unsigned) s->cfg.host_uid_base, (unsigned) s->cfg.host_uid_base,
+		   (unsigned long long) last, UINT32_MAX);
+	return true;
+}
+
 int sup_new(const struct sup_config *cfg, struct sup **ret, struct jb_err *err)
 {
 	struct sup *s = calloc(1, sizeof(*s));
@@ -218,6 +232,10 @@ int sup_new(const struct sup_config *cfg, struct sup **ret, struct jb_err *err)
 		return jb_fail(err, e, "set up the supervisor");
 	}
 	if (pin_setup(s, err) < 0) {
+		sup_free(s);
+		return -EINVAL;
+	}
+	if (geteuid() == 0 && uid_range_bad(s, err)) {
 		sup_free(s);
 		return -EINVAL;
 	}
@@ -670,6 +688,18 @@ static struct init_report *run_report(struct sup *s, unsigned idx, struct jb_err
 	return rep;
 }
 
+/* The host ids of run idx's box. As root, two of its own per run, so that
+ * no two boxes share one: the box user's, --uid-base + idx, and init's,
+ * --uid-base + NRUNS + idx (sup_new checks the range). Unprivileged, only
+ * the caller's own ids can be mapped, and init shares them. */
+static struct ns_ids box_ids(const struct sup *s, unsigned idx)
+{
+	if (geteuid() != 0)
+		return (struct ns_ids){getuid(), getgid(), getuid(), getgid(), false};
+	uid_t box = s->cfg.host_uid_base + idx, init = s->cfg.host_uid_base + NRUNS(s) + idx;
+	return (struct ns_ids){box, (gid_t) box, init, (gid_t) init, true};
+}
+
 /* Everything up to a running init waiting for its id maps. */
 /* stdio of one side of an interactive pair: borrowed, or -1 for a plain job. */
 struct pair_io {
@@ -712,17 +742,16 @@ static int run_spawn(struct sup *s, struct run *r, const struct pair_io *io, str
 	if (r->cg)
 		ctx.n_cg_views = job_cg_views(r->cg, ctx.cg_views, ARRAY_SIZE(ctx.cg_views));
 	ctx.template_fd = root_template(s, &ctx);
-	/* Root: one host uid per run, so no two boxes share one. */
-	uid_t uid = geteuid() == 0 ? s->cfg.host_uid_base + idx : getuid();
-	gid_t gid = geteuid() == 0 ? (gid_t) (s->cfg.host_uid_base + idx) : getgid();
+	struct ns_ids ids = box_ids(s, idx);
+	ctx.own_id = ids.own_init;
 	if (rc >= 0)
-		rc = spawn_init(r, &ctx, uid, gid, err);
+		rc = spawn_init(r, &ctx, ids.box_uid, ids.box_gid, err);
 	if (rc >= 0)
 		spread(s, r);
 	close_child_fds(&c);
 	if (rc < 0)
 		return rc;
-	rc = ns_write_id_maps(r->pid, uid, gid, err);
+	rc = ns_write_id_maps(r->pid, &ids, err);
 	if (rc < 0)
 		return rc;
 	char m = 'M';

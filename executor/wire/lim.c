@@ -307,7 +307,7 @@ static int set_rlimit(int resource, const char *name, rlim_t soft, rlim_t hard, 
 	return jb_fail(err, saved, "setrlimit(%s, %llu)", name, (unsigned long long) soft);
 }
 
-int lim_apply_rlimits(const struct lim *l, bool fallback, struct jb_err *err)
+int lim_apply_rlimits(const struct lim *l, bool fallback, bool init_shares_uid, struct jb_err *err)
 {
 	/* The supervisor enforces the exact CPU limit; this only backstops it
 	 * (SIGXCPU at soft, SIGKILL at hard) should the supervisor be gone. */
@@ -328,11 +328,12 @@ int lim_apply_rlimits(const struct lim *l, bool fallback, struct jb_err *err)
 	if (!fallback)
 		return 0;
 	/* Without cgroups these are the only memory and task bounds. NPROC
-	 * counts every process of the uid, and init runs under the same uid. */
+	 * counts every process of the uid in the namespace: init's too when
+	 * it has no id of its own. */
+	rlim_t nproc = (rlim_t) l->processes + (init_shares_uid ? 1 : 0);
 	if ((r = set_rlimit(RLIMIT_DATA, "RLIMIT_DATA", l->memory_bytes, l->memory_bytes, err)) <
 		    0 ||
-	    (r = set_rlimit(RLIMIT_NPROC, "RLIMIT_NPROC", (rlim_t) l->processes + 1,
-			    (rlim_t) l->processes + 1, err)) < 0)
+	    (r = set_rlimit(RLIMIT_NPROC, "RLIMIT_NPROC", nproc, nproc, err)) < 0)
 		return r;
 	return 0;
 }

@@ -51,6 +51,7 @@ int lim_parse_cpu_group(const char *s, cpu_set_t *ret, struct jb_err *err);
 int lim_parse_uint(const char *s, uint64_t max, uint64_t *ret, struct jb_err *err);
 
 /* Set the program's rlimits: FSIZE, STACK, NOFILE, CORE=0, a CPU backstop,
- * and with fallback (no cgroup) DATA for memory and NPROC for processes.
- * Called in the child between fork and exec: no allocation. */
-int lim_apply_rlimits(const struct lim *l, bool fallback, struct jb_err *err);
+ * and with fallback (no cgroup) DATA for memory and NPROC for processes
+ * (one more when init_shares_uid: init is counted with them). Called in
+ * the child between fork and exec: no allocation. */
+int lim_apply_rlimits(const struct lim *l, bool fallback, bool init_shares_uid, struct jb_err *err);

@@ -425,7 +425,7 @@ struct child_report {
 /* Fork, optionally lower NOFILE's hard limit and drop every capability,
  * apply l, and report what getrlimit then says. */
 static bool apply_in_child(const struct lim *l, bool fallback, bool unprivileged,
-			   struct child_report *rep)
+			   bool init_shares_uid, struct child_report *rep)
 {
 	int fds[2];
 	if (pipe(fds) < 0)
@@ -441,7 +441,7 @@ static bool apply_in_child(const struct lim *l, bool fallback, bool unprivileged
 			if (setrlimit(RLIMIT_NOFILE, &rl) < 0 || !none || cap_set_proc(none) < 0)
 				_exit(3);
 		}
-		c.r = lim_apply_rlimits(l, fallback, &err);
+		c.r = lim_apply_rlimits(l, fallback, init_shares_uid, &err);
 		memcpy(c.msg, err.msg, sizeof(c.msg));
 		for (size_t i = 0; i < N_RES; i++)
 			getrlimit(resources[i], &c.got[i]);
@@ -482,7 +482,7 @@ static void test_apply_rlimits(void)
 	getrlimit(RLIMIT_DATA, &data);
 	getrlimit(RLIMIT_NPROC, &nproc);
 	getrlimit(RLIMIT_AS, &as);
-	if (!ok(apply_in_child(&l, false, false, &rep) && rep.r == 0, "apply (cgroup mode)"))
+	if (!ok(apply_in_child(&l, false, false, true, &rep) && rep.r == 0, "apply (cgroup mode)"))
 		printf("#   r=%d msg='%s'\n", rep.r, rep.msg);
 	rl_is(&rep.got[0], 5 * MIB, 5 * MIB, "RLIMIT_FSIZE = file_size_bytes");
 	rl_is(&rep.got[1], 8 * MIB, 8 * MIB, "RLIMIT_STACK = stack_bytes");
@@ -494,17 +494,22 @@ static void test_apply_rlimits(void)
 	rl_is(&rep.got[7], as.rlim_cur, as.rlim_max, "RLIMIT_AS never touched");
 
 	l.cpu_time_ms = 1000;
-	if (!ok(apply_in_child(&l, true, false, &rep) && rep.r == 0, "apply (fallback mode)"))
+	if (!ok(apply_in_child(&l, true, false, true, &rep) && rep.r == 0, "apply (fallback mode)"))
 		printf("#   r=%d msg='%s'\n", rep.r, rep.msg);
 	rl_is(&rep.got[4], 2, 3, "RLIMIT_CPU = 1 s + 1, hard + 1");
 	rl_is(&rep.got[5], 300 * MIB, 300 * MIB, "RLIMIT_DATA = memory_bytes in fallback");
-	rl_is(&rep.got[6], 21, 21, "RLIMIT_NPROC = processes + 1 in fallback");
+	rl_is(&rep.got[6], 21, 21, "RLIMIT_NPROC = processes + 1 in fallback (init counted)");
+	/* init under an id of its own (a root supervisor) is not counted. */
+	if (!ok(apply_in_child(&l, true, false, false, &rep) && rep.r == 0,
+		"apply (fallback mode, init's own id)"))
+		printf("#   r=%d msg='%s'\n", rep.r, rep.msg);
+	rl_is(&rep.got[6], 20, 20, "RLIMIT_NPROC = processes when init has its own uid");
 	rl_is(&rep.got[7], as.rlim_cur, as.rlim_max, "RLIMIT_AS never touched in fallback");
 
 	/* Without CAP_SYS_RESOURCE a hard limit cannot be raised: the host's
 	 * lower hard limit holds instead of the set-up failing. */
 	l.open_files = 256;
-	if (!ok(apply_in_child(&l, false, true, &rep) && rep.r == 0, "apply unprivileged"))
+	if (!ok(apply_in_child(&l, false, true, true, &rep) && rep.r == 0, "apply unprivileged"))
 		printf("#   r=%d msg='%s'\n", rep.r, rep.msg);
 	rl_is(&rep.got[2], 100, 100, "RLIMIT_NOFILE above the hard limit keeps the hard limit");
 	rl_is(&rep.got[0], 5 * MIB, 5 * MIB, "RLIMIT_FSIZE still set unprivileged");

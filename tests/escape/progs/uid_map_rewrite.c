@@ -24,7 +24,7 @@ int main(void)
 	try_write("/proc/1/gid_map", "0 0 1\n");
 	FILE *f = fopen("/proc/self/uid_map", "r");
 	char line[128] = "";
-	if (f && fgets(line, sizeof(line), f)) {
+	while (f && fgets(line, sizeof(line), f)) { /* the box user's, and init's as root */
 		unsigned in, out, n;
 		if (sscanf(line, "%u %u %u", &in, &out, &n) == 3 && (out == 0 || n != 1))
 			esc_bad("uid_map maps host uid %u (%u ids)", out, n);
