@@ -332,9 +332,17 @@ static __attribute__((noreturn)) void child_main(const struct init_ctx *ctx, int
 		jb_fail(&err, -lfd, "load the seccomp filter");
 		child_fail(ctx, notify_fd, &err);
 	}
+	__atomic_store_n(&rep->own_calls, true, __ATOMIC_RELEASE);
 	(void) jb_write_all(notify_fd, &lfd, sizeof(lfd)); /* a pipe write cannot fail here */
-	/* From here init runs again (it has the listener): the error comes from
-	 * the system call itself, not from the errno the two may share. */
+	/* From here init runs again (it has the listener). RLIMIT_NOFILE only
+	 * now: as low as 1, it would have refused the listener's descriptor
+	 * (it is close-on-exec, gone at execve). Should the policy notify
+	 * prlimit64, init lets it through (own_calls). */
+	if (lim_apply_nofile(&ctx->job->limits, &err) < 0)
+		child_fail(ctx, notify_fd, &err);
+	__atomic_store_n(&rep->own_calls, false, __ATOMIC_RELEASE);
+	/* The error comes from the system call itself, not from the errno the
+	 * two may share. */
 	rep->exec_errno = not_found ? ENOENT
 				    : -(int) raw_execve(path, (char *const *) ctx->job->argv,
 							(char *const *) ctx->job->envp);
@@ -503,12 +511,28 @@ static void reap(struct loop *l)
 	}
 }
 
+/* Answer the notification received: run the call (CONTINUE) or fail it. */
+static void answer(struct loop *l, uint32_t flags, int error)
+{
+	memset(l->resp, 0, sizeof(*l->resp));
+	l->resp->id = l->notif->id;
+	l->resp->flags = flags;
+	l->resp->error = error;
+	(void) ioctl(l->listener, SECCOMP_IOCTL_NOTIF_SEND, l->resp); /* ENOENT: caller died */
+}
+
 static void handle_notification(struct loop *l)
 {
 	struct init_report *rep = l->ctx->report;
 	memset(l->notif, 0, sizeof(*l->notif));
 	if (ioctl(l->listener, SECCOMP_IOCTL_NOTIF_RECV, l->notif) < 0)
 		return; /* the caller died meanwhile (ENOENT) or EINTR */
+	if ((pid_t) l->notif->pid == l->main_pid &&
+	    __atomic_load_n(&rep->own_calls, __ATOMIC_ACQUIRE)) {
+		answer(l, SECCOMP_USER_NOTIF_FLAG_CONTINUE,
+		       0); /* judgebox's call, not the program's */
+		return;
+	}
 	int e = 0;
 	const struct sc_table *t = (const struct sc_table *) (const void *) l->ctx->report->table;
 	enum sc_action a = sc_decide_table(t, &l->notif->data, l->first_exec_pending, &e);
@@ -519,17 +543,14 @@ static void handle_notification(struct loop *l)
 		rep->violation = true;
 		finish(l); /* the caller stays blocked until the kill */
 	}
-	memset(l->resp, 0, sizeof(*l->resp));
-	l->resp->id = l->notif->id;
 	if (a == SC_ACTION_ALLOW) {
-		l->resp->flags = SECCOMP_USER_NOTIF_FLAG_CONTINUE;
 		l->first_exec_pending = false;
-	} else {
-		l->resp->error = -e;
-		add_denied(rep, sc_syscall_name(l->notif->data.arch, l->notif->data.nr, name,
-						sizeof(name)));
+		answer(l, SECCOMP_USER_NOTIF_FLAG_CONTINUE, 0);
+		return;
 	}
-	(void) ioctl(l->listener, SECCOMP_IOCTL_NOTIF_SEND, l->resp); /* ENOENT: caller died */
+	add_denied(rep,
+		   sc_syscall_name(l->notif->data.arch, l->notif->data.nr, name, sizeof(name)));
+	answer(l, 0, -e);
 }
 
 static void read_listener(struct loop *l, int notify_fd)
