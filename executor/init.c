@@ -309,6 +309,11 @@ static __attribute__((noreturn)) void child_main(const struct init_ctx *ctx, int
 	sigset_t none;
 	sigemptyset(&none);
 	sigprocmask(SIG_SETMASK, &none, NULL);
+	/* An interactor writing to a program that has ended gets EPIPE, and
+	 * gives its own verdict: the program's early exit must not kill the
+	 * judge's side with SIGPIPE. Kept across execve. */
+	if (ctx->ignore_sigpipe)
+		(void) signal(SIGPIPE, SIG_IGN);
 	(void) setsid(); /* cannot fail: a fresh child is no group leader */
 	int r = child_stdio(ctx, &err);
 	if (r >= 0 && cpus && sched_setaffinity(0, sizeof(*cpus), cpus) < 0)

@@ -700,7 +700,8 @@ static int run_spawn(struct sup *s, struct run *r, const struct pair_io *io, str
 			       .hostname = "box",
 			       .groups = s->groups,
 			       .all_cpus = &s->all_cpus,
-			       .etc_late = !mnt_prepared()};
+			       .etc_late = !mnt_prepared(),
+			       .ignore_sigpipe = r->is_interactor};
 	if (r->cg)
 		ctx.n_cg_views = job_cg_views(r->cg, ctx.cg_views, ARRAY_SIZE(ctx.cg_views));
 	ctx.template_fd = root_template(s, &ctx);
