@@ -621,6 +621,23 @@ static void b_int80_getpid(int out)
 	__asm__ volatile("int $0x80" : "+a"(ret) : : "memory");
 	say(out, "int80=%ld", ret);
 }
+/* Some hosts (this project's Firecracker/PVM guests) refuse int $0x80 in
+ * the kernel itself: a GP fault, SIGSEGV, even outside any sandbox. Probe it
+ * bare, in a child: the i386 ABI is only testable where it is reachable. */
+static bool host_has_int80(void)
+{
+	pid_t pid = fork();
+	if (pid == 0) {
+		long ret = 20; /* __NR_getpid on i386 */
+		__asm__ volatile("int $0x80" : "+a"(ret) : : "memory");
+		_exit(ret > 0 ? 0 : 1);
+	}
+	int st = 0;
+	if (pid < 0 || waitpid(pid, &st, 0) != pid)
+		return true; /* cannot tell: test it */
+	return !(WIFSIGNALED(st) && WTERMSIG(st) == SIGSEGV);
+}
+
 static void b_x32_getpid(int out)
 {
 	say(out, "x32=%ld", syscall(__X32_SYSCALL_BIT | __NR_getpid));
@@ -685,7 +702,12 @@ static void test_children(void)
 	e = run_in("ci", b_fork_wait, &r);
 	ok(e == 0 && strcmp(r.out, "fork=7") == 0 && r.nev == 0, "ci: fork and wait4 (%s)", r.out);
 	test_exec();
-	expect_kill("default", b_int80_getpid, "i386:getpid", "int $0x80 getpid");
+	if (host_has_int80())
+		expect_kill("default", b_int80_getpid, "i386:getpid", "int $0x80 getpid");
+	else
+		printf("ok %d # SKIP default: int $0x80 getpid: this host's kernel refuses "
+		       "int $0x80 itself (SIGSEGV outside any sandbox): no i386 ABI to test\n",
+		       ++t_n);
 	expect_kill("ci", b_x32_getpid, "x32:getpid", "x32 getpid");
 	expect_kill("strict", b_openat_passwd, "openat", "openat('/etc/passwd')");
 	expect_kill("default", b_socket_inet, "socket", "socket(AF_INET)");
