@@ -551,7 +551,8 @@ def closed_stdout(pids):
 def flood_and_hang(pids):
     frames = [frame(job(["/bin/sleep", "30"], ["--wall-time", "6"], id="hang")),
               frame(job(["/usr/bin/yes"], ["--output-limit", "64M"], id="flood")),
-              frame(job(["/bin/sh", "-c", "while :; do :; done"], ["--time", "3"], id="spin"))]
+              frame(job(["/bin/sh", "-c", "while :; do :; done"], ["--time", "3", "--wall-time", "60"],
+                        id="spin"))]  # a long wall: the busy host must not decide it
     frames += [frame(job(TRUE, id="t%d" % i)) for i in range(40)]
     w, rc = run_stream(frames, parallel=3, timeout=60)
     pids.append(w.p.pid)
@@ -581,7 +582,10 @@ def slow_reader(pids):
     # contract's kill latency: within 100 ms of crossing it).
     w = Worker(2, reader=False)
     pids.append(w.p.pid)
-    w.send(frame(job(["/bin/sh", "-c", "while :; do :; done"], ["--time", "0.5"], id="spin")) +
+    # The wall limit is long: on a busy host the spin may not get 0.5 s of
+    # CPU within the default 2 s, and the point is the CPU kill.
+    w.send(frame(job(["/bin/sh", "-c", "while :; do :; done"], ["--time", "0.5", "--wall-time", "30"],
+                     id="spin")) +
            frame(job(["/usr/bin/yes"], ["--output-limit", "64M"], id="flood")))
     w.close_in()
     time.sleep(3)
