@@ -252,7 +252,7 @@ void sup_free(struct sup *s)
 		if (s->dying[i].pidfd >= 0 && s->dying[i].left)
 			cg_destroy(TAKE_PTR(s->dying[i].cg));
 	for (unsigned i = 0; s->spare && i < NRUNS(s); i++)
-		cg_destroy(s->spare[i]);
+		cg_destroy(TAKE_PTR(s->spare[i]));
 	bool all_left = true;
 	for (size_t i = 0; i < s->n_dying; i++)
 		all_left = all_left && (s->dying[i].pidfd < 0 || !s->dying[i].cg);
@@ -260,6 +260,11 @@ void sup_free(struct sup *s)
 		cg_root_release(s->cfg.cg_root);
 	for (size_t i = 0; i < s->n_dying; i++) /* about to be gone: wait */
 		bury(s, &s->dying[i], true);
+	/* bury made the cgroups of inits that had not left spares again (v2,
+	 * or a leave that failed): they go too, now that nothing is in them.
+	 * They were lost here before, left behind by every such single run. */
+	for (unsigned i = 0; s->spare && i < NRUNS(s); i++)
+		cg_destroy(TAKE_PTR(s->spare[i]));
 	free(s->dying);
 	job_free(s->held);
 	free(s->spare);
