@@ -526,12 +526,18 @@ static void answer(struct loop *l, uint32_t flags, int error)
 	(void) ioctl(l->listener, SECCOMP_IOCTL_NOTIF_SEND, l->resp); /* ENOENT: caller died */
 }
 
-static void handle_notification(struct loop *l)
+/* Receive the next notification into l->notif; false: none (the caller
+ * was killed meanwhile and the kernel withdrew it: ENOENT, or EINTR). */
+static bool receive(struct loop *l)
+{
+	memset(l->notif, 0, sizeof(*l->notif));
+	return ioctl(l->listener, SECCOMP_IOCTL_NOTIF_RECV, l->notif) == 0;
+}
+
+/* Decide the notification received and answer it, or end the job. */
+static void decide(struct loop *l)
 {
 	struct init_report *rep = l->ctx->report;
-	memset(l->notif, 0, sizeof(*l->notif));
-	if (ioctl(l->listener, SECCOMP_IOCTL_NOTIF_RECV, l->notif) < 0)
-		return; /* the caller died meanwhile (ENOENT) or EINTR */
 	if ((pid_t) l->notif->pid == l->main_pid &&
 	    __atomic_load_n(&rep->own_calls, __ATOMIC_ACQUIRE)) {
 		answer(l, SECCOMP_USER_NOTIF_FLAG_CONTINUE,
@@ -539,7 +545,7 @@ static void handle_notification(struct loop *l)
 		return;
 	}
 	int e = 0;
-	const struct sc_table *t = (const struct sc_table *) (const void *) l->ctx->report->table;
+	const struct sc_table *t = (const struct sc_table *) (const void *) rep->table;
 	enum sc_action a = sc_decide_table(t, &l->notif->data, l->first_exec_pending, &e);
 	char name[INIT_NAME_MAX];
 	if (a == SC_ACTION_KILL) {
@@ -556,6 +562,32 @@ static void handle_notification(struct loop *l)
 	add_denied(rep,
 		   sc_syscall_name(l->notif->data.arch, l->notif->data.nr, name, sizeof(name)));
 	answer(l, 0, -e);
+}
+
+static bool pending(const struct loop *l)
+{
+	struct pollfd p = {.fd = l->listener, .events = POLLIN};
+	return poll(&p, 1, 0) == 1 && (p.revents & POLLIN);
+}
+
+/* A barrier (exit_group, execve: sc_is_barrier) kills the caller's other
+ * threads once it runs: every notification queued meanwhile is decided
+ * first, so a thread blocked in a forbidden call cannot be killed, its
+ * notification withdrawn, before init has read it. (Those queued before
+ * the barrier were received before it: the kernel hands them out in
+ * order.) One poll when nothing is queued. */
+static void handle_notification(struct loop *l)
+{
+	if (!receive(l))
+		return;
+	if (sc_is_barrier(&l->notif->data)) {
+		struct seccomp_notif barrier = *l->notif;
+		while (pending(l))
+			if (receive(l))
+				decide(l); /* a violation ends here */
+		*l->notif = barrier;
+	}
+	decide(l);
 }
 
 static void read_listener(struct loop *l, int notify_fd)

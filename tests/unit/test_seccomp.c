@@ -173,7 +173,7 @@ static uint64_t sample_arg(unsigned i)
 }
 
 struct agree {
-	unsigned checked, unsafe, conservative, bad;
+	unsigned checked, unsafe, conservative, bad, barriers;
 };
 
 static void agree_one(const struct sc_filter *f, const struct seccomp_data *d, struct agree *st)
@@ -193,6 +193,8 @@ static void agree_one(const struct sc_filter *f, const struct seccomp_data *d, s
 			printf("#   BPF allows nr %d arg0 0x%llx arg1 0x%llx, sc_decide does not\n",
 			       d->nr, (unsigned long long) d->args[0],
 			       (unsigned long long) d->args[1]);
+	} else if (ret == SECCOMP_RET_USER_NOTIF && a == SC_ACTION_ALLOW && sc_is_barrier(d)) {
+		st->barriers++; /* always notified, allowed by init */
 	} else if (ret == SECCOMP_RET_USER_NOTIF && a == SC_ACTION_ALLOW && !high) {
 		if (st->conservative++ < 5)
 			printf("#   BPF notifies nr %d arg0 0x%llx arg1 0x%llx, sc_decide allows\n",
@@ -226,6 +228,8 @@ static void test_agree(const char *name)
 	   st.checked, st.unsafe, st.bad);
 	ok(st.conservative == 0, "'%s': BPF allows all that sc_decide allows (%u differ)", name,
 	   st.conservative);
+	ok(st.barriers > 0, "'%s': exit_group and execve(at) are notified even where allowed (%u)",
+	   name, st.barriers);
 }
 
 static void test_foreign_abi(void)
@@ -244,8 +248,9 @@ static void test_foreign_abi(void)
 	ok(bpf_run(sc_filter_prog(f), &x32, &bad) == SECCOMP_RET_USER_NOTIF && !bad &&
 		   sc_decide(f, &x32, false, &e) == SC_ACTION_KILL,
 	   "x32 getpid: BPF notifies, sc_decide kills");
-	ok(bpf_run(sc_filter_prog(f), &exe, &bad) == SECCOMP_RET_ALLOW,
-	   "ci lets execve run in BPF");
+	ok(bpf_run(sc_filter_prog(f), &exe, &bad) == SECCOMP_RET_USER_NOTIF &&
+		   sc_decide(f, &exe, false, &e) == SC_ACTION_ALLOW,
+	   "ci: execve is notified (a barrier) and allowed by init");
 	const struct sc_filter *d = get("default");
 	if (!d)
 		return;
@@ -400,7 +405,10 @@ static bool answer(const struct sc_filter *f, int l, pid_t pid, bool *first_exec
 		return errno == EINTR || errno == ENOENT;
 	int e = 0;
 	enum sc_action a = sc_decide(f, &n->data, *first_exec, &e);
-	if (res->nev < (int) ARRAY_SIZE(res->ev)) {
+	/* exit_group is always notified (a barrier, see sc_is_barrier): not an
+	 * event of the body's. */
+	bool barrier_exit = n->data.nr == __NR_exit_group && a == SC_ACTION_ALLOW;
+	if (!barrier_exit && res->nev < (int) ARRAY_SIZE(res->ev)) {
 		struct event *ev = &res->ev[res->nev++];
 		sc_syscall_name(n->data.arch, n->data.nr, ev->name, sizeof(ev->name));
 		ev->action = a;
