@@ -564,10 +564,17 @@ static void decide(struct loop *l)
 	answer(l, 0, -e);
 }
 
-static bool pending(const struct loop *l)
+/* Is a notification queued? The supervisor's 'K' (a limit) ends the job
+ * meanwhile: threads notifying without end cannot hold init here. */
+static bool pending(struct loop *l)
 {
-	struct pollfd p = {.fd = l->listener, .events = POLLIN};
-	return poll(&p, 1, 0) == 1 && (p.revents & POLLIN);
+	struct pollfd p[2] = {{.fd = l->listener, .events = POLLIN},
+			      {.fd = l->ctx->ctl_fd, .events = POLLIN}};
+	if (poll(p, 2, 0) <= 0)
+		return false;
+	if (p[1].revents)
+		finish(l);
+	return p[0].revents & POLLIN;
 }
 
 /* A barrier (exit_group, execve: sc_is_barrier) kills the caller's other
