@@ -774,7 +774,9 @@ static Judgebox__Verdict oom_verdict = JUDGEBOX__VERDICT__INIT;
 static char *dup_str(const char *s)
 {
 	char *d = strdup(s ? s : "");
-	return d ? d : no_memory;
+	if (!d)
+		return no_memory;
+	return d;
 }
 
 static void free_str(char *s)
