@@ -25,8 +25,10 @@
 enum cg_force { CG_FORCE_AUTO, CG_FORCE_V2, CG_FORCE_V1, CG_FORCE_NONE };
 
 /* rmdir of a cgroup whose last task is still exiting fails with EBUSY for a
- * moment (a task freeing a large address space takes milliseconds). */
-#define CG_RMDIR_TRIES 500
+ * moment (a task freeing a large address space takes milliseconds, much
+ * longer on a loaded host): tried again for up to this long, its tasks
+ * killed again now and then. A run must not end with its cgroup left. */
+#define CG_RMDIR_WAIT_US (10ULL * 1000 * 1000)
 
 const char *cg_backend_name(enum cg_backend b)
 {
@@ -686,10 +688,15 @@ int cg_kill_all(struct cg *cg, struct jb_err *err)
 
 static void rmdir_retry(const char *dir)
 {
-	for (int i = 0; i < CG_RMDIR_TRIES; i++) {
+	unsigned long long end = jb_now_us() + CG_RMDIR_WAIT_US;
+	for (unsigned i = 1;; i++) {
 		if (rmdir(dir) == 0 || errno != EBUSY)
 			return; /* ENOTEMPTY: a fake tree's files, left to its test */
-		cg_sleep_ms(1);
+		if (jb_now_us() > end)
+			return; /* a task that cannot die: the next judgebox sweeps it */
+		if (i % 50 == 0)
+			(void) cg_kill_listed(dir, NULL); /* whatever is still listed */
+		cg_sleep_ms(i < 100 ? 1 : 5);
 	}
 }
 

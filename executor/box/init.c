@@ -330,6 +330,11 @@ static __attribute__((noreturn)) void child_main(const struct init_ctx *ctx, int
 	sigset_t none;
 	sigemptyset(&none);
 	sigprocmask(SIG_SETMASK, &none, NULL);
+	/* An interactor writing to a program that has ended gets EPIPE, and
+	 * gives its own verdict: the program's early exit must not kill the
+	 * judge's side with SIGPIPE. Kept across execve. */
+	if (ctx->ignore_sigpipe)
+		(void) signal(SIGPIPE, SIG_IGN);
 	(void) setsid(); /* cannot fail: a fresh child is no group leader */
 	/* The box user's ids; from init's own (root of the namespace) the
 	 * switch clears the permitted and effective capabilities. */
@@ -357,9 +362,17 @@ static __attribute__((noreturn)) void child_main(const struct init_ctx *ctx, int
 		jb_fail(&err, -lfd, "load the seccomp filter");
 		child_fail(ctx, notify_fd, &err);
 	}
+	__atomic_store_n(&rep->own_calls, true, __ATOMIC_RELEASE);
 	(void) jb_write_all(notify_fd, &lfd, sizeof(lfd)); /* a pipe write cannot fail here */
-	/* From here init runs again (it has the listener): the error comes from
-	 * the system call itself, not from the errno the two may share. */
+	/* From here init runs again (it has the listener). RLIMIT_NOFILE only
+	 * now: as low as 1, it would have refused the listener's descriptor
+	 * (it is close-on-exec, gone at execve). Should the policy notify
+	 * prlimit64, init lets it through (own_calls). */
+	if (lim_apply_nofile(&ctx->job->limits, &err) < 0)
+		child_fail(ctx, notify_fd, &err);
+	__atomic_store_n(&rep->own_calls, false, __ATOMIC_RELEASE);
+	/* The error comes from the system call itself, not from the errno the
+	 * two may share. */
 	rep->exec_errno = not_found ? ENOENT
 				    : -(int) raw_execve(path, (char *const *) ctx->job->argv,
 							(char *const *) ctx->job->envp);
@@ -528,14 +541,36 @@ static void reap(struct loop *l)
 	}
 }
 
-static void handle_notification(struct loop *l)
+/* Answer the notification received: run the call (CONTINUE) or fail it. */
+static void answer(struct loop *l, uint32_t flags, int error)
+{
+	memset(l->resp, 0, sizeof(*l->resp));
+	l->resp->id = l->notif->id;
+	l->resp->flags = flags;
+	l->resp->error = error;
+	(void) ioctl(l->listener, SECCOMP_IOCTL_NOTIF_SEND, l->resp); /* ENOENT: caller died */
+}
+
+/* Receive the next notification into l->notif; false: none (the caller
+ * was killed meanwhile and the kernel withdrew it: ENOENT, or EINTR). */
+static bool receive(struct loop *l)
+{
+	memset(l->notif, 0, sizeof(*l->notif));
+	return ioctl(l->listener, SECCOMP_IOCTL_NOTIF_RECV, l->notif) == 0;
+}
+
+/* Decide the notification received and answer it, or end the job. */
+static void decide(struct loop *l)
 {
 	struct init_report *rep = l->ctx->report;
-	memset(l->notif, 0, sizeof(*l->notif));
-	if (ioctl(l->listener, SECCOMP_IOCTL_NOTIF_RECV, l->notif) < 0)
-		return; /* the caller died meanwhile (ENOENT) or EINTR */
+	if ((pid_t) l->notif->pid == l->main_pid &&
+	    __atomic_load_n(&rep->own_calls, __ATOMIC_ACQUIRE)) {
+		answer(l, SECCOMP_USER_NOTIF_FLAG_CONTINUE,
+		       0); /* judgebox's call, not the program's */
+		return;
+	}
 	int e = 0;
-	const struct sc_table *t = (const struct sc_table *) (const void *) l->ctx->report->table;
+	const struct sc_table *t = (const struct sc_table *) (const void *) rep->table;
 	enum sc_action a = sc_decide_table(t, &l->notif->data, l->first_exec_pending, &e);
 	char name[INIT_NAME_MAX];
 	if (a == SC_ACTION_KILL) {
@@ -544,24 +579,66 @@ static void handle_notification(struct loop *l)
 		rep->violation = true;
 		finish(l); /* the caller stays blocked until the kill */
 	}
-	memset(l->resp, 0, sizeof(*l->resp));
-	l->resp->id = l->notif->id;
 	if (a == SC_ACTION_ALLOW) {
-		l->resp->flags = SECCOMP_USER_NOTIF_FLAG_CONTINUE;
 		l->first_exec_pending = false;
-	} else {
-		l->resp->error = -e;
-		add_denied(rep, sc_syscall_name(l->notif->data.arch, l->notif->data.nr, name,
-						sizeof(name)));
+		answer(l, SECCOMP_USER_NOTIF_FLAG_CONTINUE, 0);
+		return;
 	}
-	(void) ioctl(l->listener, SECCOMP_IOCTL_NOTIF_SEND, l->resp); /* ENOENT: caller died */
+	add_denied(rep,
+		   sc_syscall_name(l->notif->data.arch, l->notif->data.nr, name, sizeof(name)));
+	answer(l, 0, -e);
 }
+
+/* Is a notification queued? The supervisor's 'K' (a limit) ends the job
+ * meanwhile: threads notifying without end cannot hold init here. */
+static bool pending(struct loop *l)
+{
+	struct pollfd p[2] = {{.fd = l->listener, .events = POLLIN},
+			      {.fd = l->ctx->ctl_fd, .events = POLLIN}};
+	if (poll(p, 2, 0) <= 0)
+		return false;
+	if (p[1].revents)
+		finish(l);
+	return p[0].revents & POLLIN;
+}
+
+/* A barrier (exit_group, execve: sc_is_barrier) kills the caller's other
+ * threads once it runs: every notification queued meanwhile is decided
+ * first, so a thread blocked in a forbidden call cannot be killed, its
+ * notification withdrawn, before init has read it. (Those queued before
+ * the barrier were received before it: the kernel hands them out in
+ * order.) One poll when nothing is queued. */
+static void handle_notification(struct loop *l)
+{
+	if (!receive(l))
+		return;
+	if (sc_is_barrier(&l->notif->data)) {
+		struct seccomp_notif barrier = *l->notif;
+		while (pending(l))
+			if (receive(l))
+				decide(l); /* a violation ends here */
+		*l->notif = barrier;
+	}
+	decide(l);
+}
+
+#ifndef SECCOMP_IOCTL_NOTIF_SET_FLAGS /* Linux 6.6; Debian 12's headers are older */
+#define SECCOMP_IOCTL_NOTIF_SET_FLAGS	   SECCOMP_IOW(4, __u64)
+#define SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP (1UL << 0)
+#endif
 
 static void read_listener(struct loop *l, int notify_fd)
 {
 	int fd = -1;
-	if (read(notify_fd, &fd, sizeof(fd)) == (ssize_t) sizeof(fd) && fd >= 0)
-		l->listener = fd;
+	if (read(notify_fd, &fd, sizeof(fd)) != (ssize_t) sizeof(fd) || fd < 0)
+		return;
+	l->listener = fd;
+	/* A notifying task hands its CPU straight to init, which reads the call
+	 * before anything else of the program runs there: a faster answer,
+	 * and a shorter window for a thread's death to withdraw the
+	 * notification first (README, seccomp). EINVAL before 6.6: the usual
+	 * wake-up then. */
+	(void) ioctl(fd, SECCOMP_IOCTL_NOTIF_SET_FLAGS, SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP);
 }
 
 static __attribute__((noreturn)) void run_loop(struct loop *l, int sfd, int notify_fd)

@@ -47,6 +47,10 @@ struct init_report {
 	char denied[INIT_DENIED_MAX][INIT_NAME_MAX]; /* distinct calls failed with an errno */
 	struct rusage children; /* init's children after everything was reaped */
 	bool child_failed;	/* the program's process failed before exec */
+	/* The program's process is still judgebox's code, after its filter is
+	 * loaded (RLIMIT_NOFILE): init lets its notified calls through. Only
+	 * that process writes it, and only before execve. */
+	bool own_calls;
 	struct jb_err child_err;
 	bool done;	  /* init finished and the figures are final */
 	bool left_cgroup; /* init is out of the job's cgroups (before done) */
@@ -105,6 +109,7 @@ struct init_ctx {
 	int template_fd;	   /* mnt_template_build's root, or -1 */
 	bool etc_late;		   /* the supervisor had no /etc plan yet: 'E' brings it */
 	bool own_id; /* NS_INIT_UID is mapped: init runs under it, not the box user's */
+	bool ignore_sigpipe;	   /* an interactor: starts with SIGPIPE ignored */
 };
 
 /* 'C': the descriptors after the header are the CPU counters present (bit

@@ -418,16 +418,26 @@ static int sc_add_allow(struct bpfgen *b, const struct policy_rule *r, struct jb
 	return 0;
 }
 
-/* BPF: arch x86_64 and no x32 bit, else NOTIFY; the allow rules; NOTIFY.
- * bpfgen, not libseccomp: its back end takes about 1 ms per policy. */
+bool sc_is_barrier(const struct seccomp_data *d)
+{
+	return d->arch == AUDIT_ARCH_X86_64 &&
+	       (d->nr == __NR_exit_group || d->nr == __NR_execve || d->nr == __NR_execveat);
+}
+
+/* BPF: arch x86_64 and no x32 bit, else NOTIFY; the allow rules but those of
+ * the barriers (sc_is_barrier: always notified); NOTIFY. bpfgen, not
+ * libseccomp: its back end takes about 1 ms per policy. */
 static int sc_build(struct sc_filter *f, struct jb_err *err)
 {
 	_cleanup_(bpfgen_freep) struct bpfgen *b = NULL;
 	int e = bpfgen_new(&b, err);
 	const struct policy *p = f->policy;
-	for (size_t i = 0; i < p->nrules && e >= 0; i++)
-		if (p->rules[i].action == POLICY_ALLOW)
-			e = sc_add_allow(b, &p->rules[i], err);
+	for (size_t i = 0; i < p->nrules && e >= 0; i++) {
+		const struct policy_rule *r = &p->rules[i];
+		struct seccomp_data d = {.nr = r->nr, .arch = AUDIT_ARCH_X86_64};
+		if (r->action == POLICY_ALLOW && !sc_is_barrier(&d))
+			e = sc_add_allow(b, r, err);
+	}
 	if (e >= 0)
 		e = bpfgen_emit(b, &f->insns, &f->prog.len, err);
 	if (e < 0) {
@@ -701,6 +711,8 @@ static void sc_show_always(FILE *out)
 	fprintf(out, "# kill personality unless arg0 & 0xffffffff is 0 or 0xffffffff\n");
 	fprintf(out, "# kill every i386 (int 0x80) and x32 call\n");
 	fprintf(out, "# execve, execveat: the program's own first exec always runs\n");
+	fprintf(out, "# exit_group, execve, execveat: always notified (init decides what is "
+		     "queued first)\n");
 }
 
 int sc_policy_show(const char *name, char **ret_text, struct jb_err *err)

@@ -26,6 +26,16 @@ enum sc_action {
 
 struct sc_filter;
 
+/* The calls that end a process's other threads (exit_group, and execve and
+ * execveat, which kill them before the new image runs) are always notified,
+ * even when the policy allows them: notifications are received in order, so
+ * init reads every forbidden call made before one of them, and drains what
+ * is queued before letting it run (init.c). Otherwise a thread blocked in a
+ * forbidden call, killed by another's exit before init read its
+ * notification, took the violation with it (the kernel withdraws the
+ * notification). True for those (x86_64) calls. */
+bool sc_is_barrier(const struct seccomp_data *d);
+
 /* The parsed and checked policy NAME ("" = "default"), loaded once per
  * process and cached (its BPF comes later, see sc_filter_compile); the result is owned by the cache (freed by sc_cache_clear).
  * An unknown name or a broken policy is JB_ERR_INVALID with FILE:LINE text. */

@@ -31,16 +31,41 @@ struct stream {
 	bool no_epoll; /* a regular file or /dev/null: always readable */
 	/* The verdict that ends a lost stream: sent after every earlier one. */
 	Judgebox__Verdict *last;
-	uint8_t *q; /* framed verdicts not yet written */
-	size_t q_len, q_off, q_cap;
+	/* Framed verdicts not yet written, in pieces (q[q_head] is written
+	 * from q_off); q_len counts their bytes. */
+	struct piece *q;
+	size_t q_head, q_n, q_cap, q_off;
+	uint64_t q_len;
 };
+
+/* A piece of a framed verdict: owned bytes (a job's stdout or stderr as the
+ * supervisor kept them, or the packed rest), or a few inline ones. */
+struct piece {
+	uint8_t *data; /* NULL: the bytes are in small */
+	size_t len;
+	uint8_t small[12];
+};
+
+static const uint8_t *piece_bytes(const struct piece *p)
+{
+	return p->data ? p->data : p->small;
+}
+
+static void drop_pieces(struct stream *st)
+{
+	for (size_t i = st->q_head; i < st->q_n; i++)
+		free(st->q[i].data);
+	st->q_head = st->q_n = st->q_off = 0;
+	st->q_len = 0;
+}
 
 /* Write what the reader takes now; never block the event loop (a slow
  * reader must not delay any job's limits). */
 static void flush(struct stream *st)
 {
-	while (!st->out_closed && st->q_off < st->q_len) {
-		ssize_t n = write(st->out_fd, st->q + st->q_off, st->q_len - st->q_off);
+	while (!st->out_closed && st->q_head < st->q_n) {
+		struct piece *p = &st->q[st->q_head];
+		ssize_t n = write(st->out_fd, piece_bytes(p) + st->q_off, p->len - st->q_off);
 		if (n < 0) {
 			if (errno == EINTR)
 				continue;
@@ -49,43 +74,148 @@ static void flush(struct stream *st)
 			break;
 		}
 		st->q_off += (size_t) n;
+		st->q_len -= (uint64_t) n;
+		if (st->q_off == p->len) {
+			free(p->data);
+			st->q_head++;
+			st->q_off = 0;
+		}
 	}
-	if (st->q_off == st->q_len || st->out_closed)
-		st->q_off = st->q_len = 0;
+	if (st->q_head == st->q_n || st->out_closed)
+		drop_pieces(st);
 	bool want = st->q_len > 0;
 	if (want != st->out_watched &&
 	    sup_watch_fd_events(st->s, st->out_fd, TOKEN_OUTPUT, want ? EPOLLOUT : 0) == 0)
 		st->out_watched = want;
 }
 
-static void enqueue(struct stream *st, const uint8_t *buf, size_t len)
+/* Room for n more pieces; false when there is no memory for it. */
+static bool reserve(struct stream *st, size_t n)
 {
-	uint8_t hdr[10];
-	size_t h = job_varint(len, hdr);
-	if (st->q_len + h + len > st->q_cap) {
-		size_t cap = (st->q_len + h + len) * 2;
-		uint8_t *q = realloc(st->q, cap);
-		if (!q)
-			abort(); /* cannot keep a verdict: nothing sane is left */
-		st->q = q;
-		st->q_cap = cap;
+	if (st->q_n + n <= st->q_cap)
+		return true;
+	if (st->q_head > 0) { /* the pending ones to the front first */
+		memmove(st->q, st->q + st->q_head, (st->q_n - st->q_head) * sizeof(*st->q));
+		st->q_n -= st->q_head;
+		st->q_head = 0;
+		if (st->q_n + n <= st->q_cap)
+			return true;
 	}
-	memcpy(st->q + st->q_len, hdr, h);
-	memcpy(st->q + st->q_len + h, buf, len);
-	st->q_len += h + len;
+	size_t cap = (st->q_n + n) * 2;
+	struct piece *q = realloc(st->q, cap * sizeof(*q));
+	if (!q)
+		return false;
+	st->q = q;
+	st->q_cap = cap;
+	return true;
+}
+
+/* Queue owned bytes (freed once written) or a few copied ones (data NULL). */
+static void push(struct stream *st, uint8_t *data, const uint8_t *small, size_t len)
+{
+	struct piece *p = &st->q[st->q_n++];
+	*p = (struct piece){.data = data, .len = len};
+	if (!data)
+		memcpy(p->small, small, len < sizeof(p->small) ? len : sizeof(p->small));
+	st->q_len += len;
+}
+
+/* The key and length of a bytes field, before its bytes. */
+static size_t bytes_key(unsigned field, size_t len, uint8_t out[12])
+{
+	out[0] = (uint8_t) (field << 3 | 2); /* fields 8 and 9: a one-byte key */
+	return 1 + job_varint(len, out + 1);
+}
+
+/* Queue v framed. The job's stdout and stderr go out as the supervisor
+ * holds them, after the rest packed (protobuf takes fields in any order):
+ * a 64 MiB output is not copied again (packing and queueing copied it
+ * twice, 1.9 s of page faults on this machine, while no job's limits were
+ * checked). Fails without memory; v keeps what it owns then. */
+static int enqueue(struct stream *st, Judgebox__Verdict *v, struct jb_err *err)
+{
+	ProtobufCBinaryData out[2] = {v->stdout, v->stderr};
+	uint8_t *buf = NULL, keys[2][12], hdr[12];
+	size_t len = 0, klen[2] = {0, 0};
+	v->stdout = v->stderr = (ProtobufCBinaryData){0};
+	int r = job_verdict_pack(v, &buf, &len, err);
+	v->stdout = out[0];
+	v->stderr = out[1];
+	if (r < 0)
+		return r;
+	if (!reserve(st, 6)) {
+		free(buf);
+		return jb_fail(err, ENOMEM, "queue a verdict");
+	}
+	uint64_t total = len;
+	for (int i = 0; i < 2; i++)
+		if (out[i].len) {
+			klen[i] = bytes_key(8 + (unsigned) i, out[i].len, keys[i]);
+			total += klen[i] + out[i].len;
+		}
+	push(st, NULL, hdr, job_varint(total, hdr));
+	push(st, buf, hdr, len);
+	for (int i = 0; i < 2; i++)
+		if (out[i].len) {
+			push(st, NULL, keys[i], klen[i]);
+			push(st, out[i].data, hdr, out[i].len); /* the queue owns it now */
+		}
+	if (out[0].len)
+		v->stdout = (ProtobufCBinaryData){0};
+	if (out[1].len)
+		v->stderr = (ProtobufCBinaryData){0};
+	return 0;
+}
+
+/* Append a string field (key < 16) to a hand-made message. */
+static size_t put_str(uint8_t *p, size_t at, size_t cap, unsigned field, const char *str)
+{
+	size_t n = strnlen(str ? str : "", 200);
+	if (at + 12 + n > cap)
+		return at;
+	p[at++] = (uint8_t) (field << 3 | 2);
+	at += job_varint(n, p + at);
+	memcpy(p + at, str, n);
+	return at + n;
+}
+
+/* No memory to queue v: its id, seq and INTERNAL_ERROR saying so, encoded
+ * here without allocating, after everything queued, written blocking. The
+ * stream goes on; only this job lost its figures. */
+static void emergency(struct stream *st, const Judgebox__Verdict *v, const struct jb_err *err)
+{
+	uint8_t msg[512], hdr[10];
+	size_t n = put_str(msg, 0, sizeof(msg), 1, v->id);
+	msg[n++] = 2 << 3; /* status, varint */
+	msg[n++] = JUDGEBOX__STATUS__INTERNAL_ERROR;
+	msg[n++] = 15 << 3; /* seq, varint */
+	n += job_varint(v->seq, msg + n);
+	n = put_str(msg, n, sizeof(msg), 13, err->msg);
+	size_t h = job_varint(n, hdr);
+	int flags = fcntl(st->out_fd, F_GETFL);
+	if (flags >= 0 && (flags & O_NONBLOCK))
+		(void) fcntl(st->out_fd, F_SETFL, flags & ~O_NONBLOCK);
+	for (size_t i = st->q_head; i < st->q_n && !st->out_closed; i++)
+		if (jb_write_all(st->out_fd,
+				 piece_bytes(&st->q[i]) + (i == st->q_head ? st->q_off : 0),
+				 st->q[i].len - (i == st->q_head ? st->q_off : 0)) < 0)
+			st->out_closed = true;
+	drop_pieces(st);
+	if (!st->out_closed &&
+	    (jb_write_all(st->out_fd, hdr, h) < 0 || jb_write_all(st->out_fd, msg, n) < 0))
+		st->out_closed = true;
+	if (flags >= 0 && (flags & O_NONBLOCK))
+		(void) fcntl(st->out_fd, F_SETFL, flags);
 }
 
 static void stream_sink(void *opaque, Judgebox__Verdict *v)
 {
 	struct stream *st = opaque;
-	uint8_t *buf = NULL;
-	size_t len = 0;
 	struct jb_err err = {0};
-	if (!st->out_closed && job_verdict_pack(v, &buf, &len, &err) >= 0) {
-		enqueue(st, buf, len);
+	if (!st->out_closed && enqueue(st, v, &err) < 0)
+		emergency(st, v, &err);
+	if (!st->out_closed)
 		flush(st);
-	}
-	free(buf);
 	sup_verdict_free(v);
 }
 
@@ -255,6 +385,7 @@ int stream_run(struct sup *s, int in_fd, int out_fd, struct jb_err *err)
 	if (st.sfd >= 0)
 		close(st.sfd);
 	sup_verdict_free(st.last);
+	drop_pieces(&st);
 	free(st.q);
 	job_frames_free(st.frames);
 	return r;

@@ -28,6 +28,7 @@
 #define SETUP_TIMEOUT_US (10ULL * 1000 * 1000)
 #define KILL_GRACE_US	 (1000ULL * 1000)
 #define READ_CHUNK	 65536
+#define READ_BUDGET	 (4u << 20) /* per event: epoll comes back for the rest */
 
 enum ev_kind {
 	EV_MSG = 1,
@@ -269,7 +270,7 @@ void sup_free(struct sup *s)
 		if (s->dying[i].pidfd >= 0 && s->dying[i].left)
 			cg_destroy(TAKE_PTR(s->dying[i].cg));
 	for (unsigned i = 0; s->spare && i < NRUNS(s); i++)
-		cg_destroy(s->spare[i]);
+		cg_destroy(TAKE_PTR(s->spare[i]));
 	bool all_left = true;
 	for (size_t i = 0; i < s->n_dying; i++)
 		all_left = all_left && (s->dying[i].pidfd < 0 || !s->dying[i].cg);
@@ -277,6 +278,11 @@ void sup_free(struct sup *s)
 		cg_root_release(s->cfg.cg_root);
 	for (size_t i = 0; i < s->n_dying; i++) /* about to be gone: wait */
 		bury(s, &s->dying[i], true);
+	/* bury made the cgroups of inits that had not left spares again (v2,
+	 * or a leave that failed): they go too, now that nothing is in them.
+	 * They were lost here before, left behind by every such single run. */
+	for (unsigned i = 0; s->spare && i < NRUNS(s); i++)
+		cg_destroy(TAKE_PTR(s->spare[i]));
 	free(s->dying);
 	job_free(s->held);
 	free(s->spare);
@@ -435,7 +441,10 @@ static int spawn_init(struct run *r, const struct init_ctx *ctx, uid_t uid, gid_
 	int saved = errno;
 	e = as_owner(uid, gid, false);
 	if (e < 0)
-		abort(); /* cannot be root again: every later job would be wrong */
+		abort(); /* cannot be root again: every later job (cgroups, id maps, the
+			  * next box's owner) would be wrong, and no verdict can say so
+			  * for jobs not yet read. Unreachable in practice: euid 0 with
+			  * a saved uid of 0 can always return to it. */
 	if (pid < 0)
 		return jb_fail(err, saved,
 			       "clone the sandbox's init (are user namespaces disabled?)");
@@ -738,7 +747,8 @@ static int run_spawn(struct sup *s, struct run *r, const struct pair_io *io, str
 			       .hostname = "box",
 			       .groups = s->groups,
 			       .all_cpus = &s->all_cpus,
-			       .etc_late = !mnt_prepared()};
+			       .etc_late = !mnt_prepared(),
+			       .ignore_sigpipe = r->is_interactor};
 	if (r->cg)
 		ctx.n_cg_views = job_cg_views(r->cg, ctx.cg_views, ARRAY_SIZE(ctx.cg_views));
 	ctx.template_fd = root_template(s, &ctx);
@@ -790,20 +800,51 @@ static int run_spawn(struct sup *s, struct run *r, const struct pair_io *io, str
 	return 0;
 }
 
+/* Out of memory, a verdict still goes out (that job's INTERNAL_ERROR, the
+ * stream goes on): its strings are then these, never freed, and a verdict
+ * that could not be allocated at all is oom_verdict. */
+static char no_memory[] = "";
+static char oom_message[] = "out of memory building the verdict";
+static Judgebox__Limits oom_limits = JUDGEBOX__LIMITS__INIT;
+static Judgebox__Verdict oom_verdict = JUDGEBOX__VERDICT__INIT;
+
 static char *dup_str(const char *s)
 {
 	char *d = strdup(s ? s : "");
 	if (!d)
-		abort(); /* out of memory building a verdict: nothing sane is left */
+		return no_memory;
 	return d;
+}
+
+static void free_str(char *s)
+{
+	if (s != no_memory && s != oom_message)
+		free(s);
+}
+
+/* The shared verdict for a job whose own could not be allocated: only its
+ * seq says which (its id would need memory). */
+static Judgebox__Verdict *oom_verdict_for(uint64_t seq)
+{
+	Judgebox__Verdict *v = &oom_verdict;
+	*v = (Judgebox__Verdict) JUDGEBOX__VERDICT__INIT;
+	v->id = v->syscall = v->version = v->cpus = no_memory;
+	v->message = oom_message;
+	v->status = JUDGEBOX__STATUS__INTERNAL_ERROR;
+	v->seq = seq;
+	v->limits = &oom_limits;
+	return v;
 }
 
 static Judgebox__Verdict *verdict_new(const char *id, uint64_t seq, const struct lim *limits)
 {
 	Judgebox__Verdict *v = calloc(1, sizeof(*v));
 	Judgebox__Limits *l = calloc(1, sizeof(*l));
-	if (!v || !l)
-		abort();
+	if (!v || !l) {
+		free(v);
+		free(l);
+		return oom_verdict_for(seq);
+	}
 	judgebox__verdict__init(v);
 	judgebox__limits__init(l);
 	if (limits)
@@ -822,8 +863,10 @@ Judgebox__Verdict *sup_verdict_error(Judgebox__Status status, const char *id, ui
 				     const char *message, const struct lim *limits)
 {
 	Judgebox__Verdict *v = verdict_new(id, seq, limits);
+	if (v == &oom_verdict)
+		return v;
 	v->status = status;
-	free(v->message);
+	free_str(v->message);
 	v->message = dup_str(message);
 	return v;
 }
@@ -844,23 +887,23 @@ Judgebox__Verdict *sup_verdict_invalid(const uint8_t *buf, size_t len, uint64_t 
 
 void sup_verdict_free(Judgebox__Verdict *v)
 {
-	if (!v)
+	if (!v || v == &oom_verdict)
 		return;
-	free(v->id);
-	free(v->syscall);
-	free(v->message);
-	free(v->version);
-	free(v->cpus);
+	free_str(v->id);
+	free_str(v->syscall);
+	free_str(v->message);
+	free_str(v->version);
+	free_str(v->cpus);
 	free(v->stdout.data);
 	free(v->stderr.data);
 	free(v->limits);
 	for (size_t i = 0; i < v->n_denied_syscalls; i++)
-		free(v->denied_syscalls[i]);
+		free_str(v->denied_syscalls[i]);
 	free(v->denied_syscalls);
 	for (size_t i = 0; i < v->n_files; i++) {
-		free(v->files[i]->path);
+		free_str(v->files[i]->path);
 		free(v->files[i]->content.data);
-		free(v->files[i]->error);
+		free_str(v->files[i]->error);
 		free(v->files[i]);
 	}
 	free(v->files);
@@ -1035,12 +1078,40 @@ static void on_msg(struct sup *s, struct run *r)
 	cg_root_sweep(s->cfg.cg_root); /* once: the program starts meanwhile */
 }
 
-/* Read what is there; past output_bytes keep nothing more and end the job:
- * the pipe stays open until the tree is dead, so no SIGPIPE reaches it. */
-static void read_output(struct sup *s, struct run *r, struct outbuf *o)
+/* Room for more of the job's output. Without memory for it (output_bytes
+ * may be 1 GiB), that job ends with INTERNAL_ERROR and what it wrote is
+ * dropped; the other jobs go on. */
+static int grow_output(struct sup *s, struct run *r, struct outbuf *o, uint64_t limit)
+{
+	size_t cap = o->cap ? o->cap * 2 : READ_CHUNK;
+	if (cap > limit)
+		cap = limit;
+	uint8_t *d = realloc(o->data, cap);
+	if (d) {
+		o->data = d;
+		o->cap = cap;
+		return 0;
+	}
+	struct jb_err err = {0};
+	jb_fail(&err, ENOMEM, "keep the job's %s: %zu bytes", o == &r->out[0] ? "stdout" : "stderr",
+		cap);
+	free(o->data);
+	o->data = NULL;
+	o->len = o->cap = 0;
+	o->over = true; /* read no more: the job is being ended */
+	sup_unwatch(s, o->fd);
+	run_internal(r, &err);
+	return -ENOMEM;
+}
+
+/* Read what is there, at most budget bytes (a writer as fast as we read
+ * must not keep the loop from the other jobs' limits); past output_bytes
+ * keep nothing more and end the job: the pipe stays open until the tree is
+ * dead, so no SIGPIPE reaches it. */
+static void read_output(struct sup *s, struct run *r, struct outbuf *o, size_t budget)
 {
 	uint64_t limit = r->job->limits.output_bytes;
-	while (!o->over && !o->eof) {
+	for (size_t got = 0; !o->over && !o->eof && got < budget;) {
 		if (o->len == limit) {
 			char scratch[4096];
 			ssize_t n = read(o->fd, scratch, sizeof(scratch));
@@ -1053,22 +1124,15 @@ static void read_output(struct sup *s, struct run *r, struct outbuf *o)
 			}
 			return;
 		}
-		if (o->len == o->cap) {
-			size_t cap = o->cap ? o->cap * 2 : READ_CHUNK;
-			if (cap > limit)
-				cap = limit;
-			uint8_t *d = realloc(o->data, cap);
-			if (!d)
-				abort();
-			o->data = d;
-			o->cap = cap;
-		}
+		if (o->len == o->cap && grow_output(s, r, o, limit) < 0)
+			return;
 		ssize_t n = read(o->fd, o->data + o->len, o->cap - o->len);
 		if (n < 0)
 			return; /* EAGAIN */
 		if (n == 0)
 			o->eof = true;
 		o->len += (size_t) n;
+		got += (size_t) n;
 	}
 	if (o->eof)
 		sup_unwatch(s, o->fd);
@@ -1194,7 +1258,7 @@ static void set_denied(Judgebox__Verdict *v, const struct init_report *rep)
 		return;
 	v->denied_syscalls = calloc((size_t) rep->n_denied, sizeof(char *));
 	if (!v->denied_syscalls)
-		abort();
+		return; /* out of memory: the list stays empty */
 	for (int i = 0; i < rep->n_denied && i < INIT_DENIED_MAX; i++)
 		v->denied_syscalls[v->n_denied_syscalls++] = dup_str(rep->denied[i]);
 }
@@ -1266,19 +1330,21 @@ static char *collect_error(const struct init_file_hdr *h)
 	return dup_str(buf);
 }
 
-/* Verdict.files in the order asked; one entry per Job.collect path. */
-static void set_files(Judgebox__Verdict *v, const struct run *r)
+/* Verdict.files in the order asked; one entry per Job.collect path. False:
+ * no memory for the entries (a file without memory for its content says
+ * so in its error). */
+static bool set_files(Judgebox__Verdict *v, const struct run *r)
 {
 	size_t n = r->job->pb->n_collect;
 	if (n == 0)
-		return;
+		return true;
 	v->files = calloc(n, sizeof(*v->files));
 	if (!v->files)
-		abort();
+		return false;
 	for (size_t i = 0; i < n; i++) {
 		Judgebox__File *f = calloc(1, sizeof(*f));
 		if (!f)
-			abort();
+			return false;
 		judgebox__file__init(f);
 		f->path = dup_str(r->job->pb->collect[i]);
 		f->error = NULL;
@@ -1294,12 +1360,11 @@ static void set_files(Judgebox__Verdict *v, const struct run *r)
 		Judgebox__File *f = v->files[h.index];
 		if (h.error) {
 			f->error = collect_error(&h);
-		} else if (h.len) {
-			f->content.data = malloc(h.len);
-			if (!f->content.data)
-				abort();
+		} else if (h.len && (f->content.data = malloc(h.len))) {
 			memcpy(f->content.data, p, h.len);
 			f->content.len = h.len;
+		} else if (h.len) {
+			f->error = dup_str("not collected: out of memory for its content");
 		}
 		f->truncated = h.truncated != 0;
 		f->executable = h.executable != 0;
@@ -1311,13 +1376,21 @@ static void set_files(Judgebox__Verdict *v, const struct run *r)
 	for (size_t i = 0; i < n; i++)
 		if (!v->files[i]->error)
 			v->files[i]->error = dup_str("");
+	return true;
 }
 
 static Judgebox__Verdict *build_verdict(const struct sup *s, struct run *r)
 {
 	Judgebox__Verdict *v = verdict_new(r->job->pb->id, r->seq, &r->job->limits);
+	if (v == &oom_verdict) {
+		for (int i = 0; i < 2; i++) {
+			free(r->out[i].data);
+			r->out[i].data = NULL;
+		}
+		return v;
+	}
 	if (s->groups && r->placed) {
-		free(v->cpus);
+		free_str(v->cpus);
 		v->cpus = dup_str(s->cfg.cpu_groups[r->slot]);
 	}
 	struct vd_facts f = {.internal_error = r->internal,
@@ -1340,14 +1413,17 @@ static Judgebox__Verdict *build_verdict(const struct sup *s, struct run *r)
 		measure(r, &f, v);
 		set_denied(v, rep);
 		if (rep->violation) {
-			free(v->syscall);
+			free_str(v->syscall);
 			v->syscall = dup_str(rep->violation_name);
 		}
 	}
 	f.output_over = r->out[0].over || r->out[1].over;
 	take_output(&r->out[0], &v->stdout, &v->stdout_truncated);
 	take_output(&r->out[1], &v->stderr, &v->stderr_truncated);
-	set_files(v, r);
+	if (!set_files(v, r) && !f.internal_error) {
+		f.internal_error = true;
+		jb_fail(&f.internal, ENOMEM, "build the verdict's files");
+	}
 	char *msg = NULL;
 	v->status = vd_decide(&f, &r->job->limits, &v->exit_code, &v->signal, &msg);
 	if (v->status == JUDGEBOX__STATUS__INVALID_JOB) {
@@ -1356,7 +1432,7 @@ static Judgebox__Verdict *build_verdict(const struct sup *s, struct run *r)
 		v->cpu_time_us = v->cpu_user_us = v->cpu_system_us = 0;
 		v->wall_time_us = v->memory_peak_bytes = 0;
 	}
-	free(v->message);
+	free_str(v->message);
 	v->message = msg ? msg : dup_str("");
 	return v;
 }
@@ -1365,7 +1441,7 @@ static void drain(struct sup *s, struct run *r)
 {
 	for (int i = 0; i < 2; i++)
 		if (r->out[i].fd >= 0)
-			read_output(s, r, &r->out[i]);
+			read_output(s, r, &r->out[i], SIZE_MAX);
 	read_collect(s, r);
 }
 
@@ -1401,7 +1477,11 @@ static void pair_finished(struct sup *s, struct run *r, struct run *peer, bool i
 		return;
 	}
 	Judgebox__Verdict *main = interactor ? peer->finished : v;
-	main->interactor = interactor ? v : peer->finished;
+	Judgebox__Verdict *other = interactor ? v : peer->finished;
+	if (main == &oom_verdict) /* no memory: it goes alone */
+		sup_verdict_free(other);
+	else
+		main->interactor = other == &oom_verdict ? NULL : other;
 	*peer = (struct run){.state = RUN_FREE, .pidfd = -1};
 	deliver(s, main);
 }
@@ -1540,10 +1620,10 @@ static void on_event(struct sup *s, uint64_t ev)
 		on_msg(s, r);
 		break;
 	case EV_OUT:
-		read_output(s, r, &r->out[0]);
+		read_output(s, r, &r->out[0], READ_BUDGET);
 		break;
 	case EV_ERR:
-		read_output(s, r, &r->out[1]);
+		read_output(s, r, &r->out[1], READ_BUDGET);
 		break;
 	case EV_COLLECT:
 		read_collect(s, r);

@@ -320,8 +320,6 @@ int lim_apply_rlimits(const struct lim *l, bool fallback, bool init_shares_uid, 
 			    err)) < 0 ||
 	    (r = set_rlimit(RLIMIT_STACK, "RLIMIT_STACK", l->stack_bytes, l->stack_bytes, err)) <
 		    0 ||
-	    (r = set_rlimit(RLIMIT_NOFILE, "RLIMIT_NOFILE", l->open_files, l->open_files, err)) <
-		    0 ||
 	    (r = set_rlimit(RLIMIT_CORE, "RLIMIT_CORE", 0, 0, err)) < 0 ||
 	    (r = set_rlimit(RLIMIT_CPU, "RLIMIT_CPU", cpu_s, cpu_s + 1, err)) < 0)
 		return r;
@@ -336,6 +334,11 @@ int lim_apply_rlimits(const struct lim *l, bool fallback, bool init_shares_uid, 
 	    (r = set_rlimit(RLIMIT_NPROC, "RLIMIT_NPROC", nproc, nproc, err)) < 0)
 		return r;
 	return 0;
+}
+
+int lim_apply_nofile(const struct lim *l, struct jb_err *err)
+{
+	return set_rlimit(RLIMIT_NOFILE, "RLIMIT_NOFILE", l->open_files, l->open_files, err);
 }
 
 int lim_parse_cpu_group(const char *s, cpu_set_t *ret, struct jb_err *err)

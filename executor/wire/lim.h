@@ -50,8 +50,12 @@ int lim_parse_cpu_group(const char *s, cpu_set_t *ret, struct jb_err *err);
 /* Decimal unsigned integer (no sign, no junk, no overflow). */
 int lim_parse_uint(const char *s, uint64_t max, uint64_t *ret, struct jb_err *err);
 
-/* Set the program's rlimits: FSIZE, STACK, NOFILE, CORE=0, a CPU backstop,
- * and with fallback (no cgroup) DATA for memory and NPROC for processes
- * (one more when init_shares_uid: init is counted with them). Called in
- * the child between fork and exec: no allocation. */
+/* Set the program's rlimits: FSIZE, STACK, CORE=0, a CPU backstop, and with
+ * fallback (no cgroup) DATA for memory and NPROC for processes (one more
+ * when init_shares_uid: init is counted with them). Called in the child
+ * between fork and exec: no allocation. */
 int lim_apply_rlimits(const struct lim *l, bool fallback, bool init_shares_uid, struct jb_err *err);
+
+/* RLIMIT_NOFILE, apart: the child sets it after the seccomp listener exists
+ * (a descriptor the limit would refuse), through prlimit64 on itself. */
+int lim_apply_nofile(const struct lim *l, struct jb_err *err);

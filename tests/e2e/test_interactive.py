@@ -53,6 +53,19 @@ def main():
     jb.check("hang: the solution is killed 1 s after the interactor's end (verdicts' wall times)",
              v.get("signal") == 9 and 0.8 < gap < 1.5, "%s, %.3f s after" % (jb.verdict_summary(v), gap))
 
+    # The program ends at once while the interactor keeps writing: the
+    # interactor gets EPIPE (SIGPIPE is ignored on its side) and gives its
+    # own verdict, never SIGNALED 13 caused by the program.
+    res = jb.run([jb.JB_BIN, "job", "--wall-time", "5", "--", "/usr/bin/yes"])
+    yes_job = jb.tmpfile("yes.job", res.stdout)
+    v = jb.run_json(["--interactor", yes_job, "--", "/bin/true"], timeout=60)
+    i = v.get("interactor") or {}
+    jb.eq("early exit: the program is OK", v.get("status"), "OK")
+    jb.eq("early exit: the writing interactor gets EPIPE, not SIGPIPE (its own RUNTIME_ERROR)",
+          (i.get("status"), i.get("exit_code"), i.get("signal")), ("RUNTIME_ERROR", 1, 0))
+    jb.check("early exit: the interactor says why", "Broken pipe" in i.get("stderr", ""),
+             i.get("stderr"))
+
     # Validation: stdin belongs to the interactor.
     v = jb.run_json(["--stdin", job, "--interactor", job, "--", "/bin/true"])
     jb.eq("stdin with an interactor is INVALID_JOB", v.get("status"), "INVALID_JOB")

@@ -591,7 +591,10 @@ def slow_reader(pids):
     # contract's kill latency: within 100 ms of crossing it).
     w = Worker(2, reader=False)
     pids.append(w.p.pid)
-    w.send(frame(job(["/bin/sh", "-c", "while :; do :; done"], ["--time", "0.5"], id="spin")) +
+    # The wall limit is long: on a busy host the spin may not get 0.5 s of
+    # CPU within the default 2 s, and the point is the CPU kill.
+    w.send(frame(job(["/bin/sh", "-c", "while :; do :; done"], ["--time", "0.5", "--wall-time", "30"],
+                     id="spin")) +
            frame(job(["/usr/bin/yes"], ["--output-limit", "64M"], id="flood")))
     w.close_in()
     time.sleep(3)

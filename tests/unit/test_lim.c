@@ -442,6 +442,8 @@ static bool apply_in_child(const struct lim *l, bool fallback, bool unprivileged
 				_exit(3);
 		}
 		c.r = lim_apply_rlimits(l, fallback, init_shares_uid, &err);
+		if (c.r >= 0) /* apart: the child sets it after its seccomp listener */
+			c.r = lim_apply_nofile(l, &err);
 		memcpy(c.msg, err.msg, sizeof(c.msg));
 		for (size_t i = 0; i < N_RES; i++)
 			getrlimit(resources[i], &c.got[i]);

@@ -1,5 +1,6 @@
 // escape: the i386 ABI via int $0x80 (other numbers: a filter for x86_64 misreads them)
 // expect: SYSCALL_VIOLATION ~^i386:
+// needs: int80
 #include "esc.h"
 
 int main(void)

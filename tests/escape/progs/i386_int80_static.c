@@ -1,5 +1,6 @@
 // escape: i386 int $0x80 from a static binary, using i386 setuid (23, x86_64's select)
 // expect: SYSCALL_VIOLATION ~^i386:
+// needs: int80
 #include "esc.h"
 
 int main(void)
