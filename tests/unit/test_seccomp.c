@@ -765,8 +765,7 @@ static void test_children(void)
 	} else {
 		/* The kernel faults int $0x80 before any filter sees it: what
 		 * holds is that the call still never runs under the filter. */
-		struct run r;
-		int e = run_in("default", b_int80_getpid, &r);
+		e = run_in("default", b_int80_getpid, &r);
 		ok(e == 0 && r.nev == 0 && !strstr(r.out, "int80=") && WIFSIGNALED(r.status) &&
 			   WTERMSIG(r.status) == SIGSEGV,
 		   "default: int $0x80 getpid faults as on this host, which refuses the i386 "
