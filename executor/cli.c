@@ -561,11 +561,14 @@ static Judgebox__Verdict *exec_one(struct sup *s)
 					 "job: cannot read the job from stdin", NULL);
 	if (!arg_.json)
 		return run_packed(s, buf, len, &cfg);
-	if (jobjson_to_pb((const char *) buf, len, &pb, &pb_len, &err) < 0)
+	if (jobjson_to_pb((const char *) buf, len, &pb, &pb_len, &err) < 0) {
+		char id[256];
+		jobjson_id((const char *) buf, len, id, sizeof(id));
 		return sup_verdict_error(err.kind == JB_ERR_INVALID
 						 ? JUDGEBOX__STATUS__INVALID_JOB
 						 : JUDGEBOX__STATUS__INTERNAL_ERROR,
-					 "", 0, err.msg, NULL);
+					 id, 0, err.msg, NULL);
+	}
 	return run_packed(s, pb, pb_len, &cfg);
 }
 
@@ -574,9 +577,6 @@ static int cmd_exec(int argc, char **argv, int i)
 	int r = parse_flags(argc, argv, &i, &exec_set);
 	if (r >= 0 && i < argc)
 		r = usage_error("unexpected argument '%s'", argv[i]);
-	if (r >= 0 && arg_.stream && arg_.json)
-		r = usage_error("%s", "exec --stream --json is not implemented yet: use "
-				      "exec --json per job, or protobuf frames");
 	struct cg_root *cg = NULL;
 	struct sup *s = NULL;
 	if (r >= 0)
@@ -586,7 +586,7 @@ static int cmd_exec(int argc, char **argv, int i)
 	int rc = 0;
 	if (arg_.stream) {
 		struct jb_err err = {0};
-		if (stream_run(s, 0, 1, &err) < 0) {
+		if (stream_run(s, 0, 1, arg_.json, &err) < 0) {
 			fprintf(stderr, "judgebox: %s\n", err.msg);
 			rc = 1;
 		}

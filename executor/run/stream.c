@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "job.h"
+#include "jobjson.h"
 #include "util.h"
 
 #define READ_CHUNK 65536
@@ -29,6 +30,8 @@ struct stream {
 	uint64_t seq;
 	bool eof, lost, stopping, watching, out_closed, out_watched;
 	bool no_epoll; /* a regular file or /dev/null: always readable */
+	bool json;     /* JSON lines in and out (exec --stream --json) */
+	bool eof_fed;  /* json: the '\n' that ends a last line was added */
 	/* The verdict that ends a lost stream: sent after every earlier one. */
 	Judgebox__Verdict *last;
 	/* Framed verdicts not yet written, in pieces (q[q_head] is written
@@ -167,6 +170,23 @@ static int enqueue(struct stream *st, Judgebox__Verdict *v, struct jb_err *err)
 	return 0;
 }
 
+/* json: queue v as one JSON line (owned by the queue once pushed). */
+static int enqueue_json(struct stream *st, const Judgebox__Verdict *v, struct jb_err *err)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+	if (!f)
+		return jb_fail(err, errno, "queue a verdict as JSON");
+	int r = job_verdict_json(v, f);
+	if (fclose(f) != 0 || r < 0 || !reserve(st, 1)) {
+		free(buf);
+		return jb_fail(err, ENOMEM, "queue a verdict as JSON");
+	}
+	push(st, (uint8_t *) buf, (const uint8_t *) buf, len);
+	return 0;
+}
+
 /* Append a string field (key < 16) to a hand-made message. */
 static size_t put_str(uint8_t *p, size_t at, size_t cap, unsigned field, const char *str)
 {
@@ -182,16 +202,44 @@ static size_t put_str(uint8_t *p, size_t at, size_t cap, unsigned field, const c
 /* No memory to queue v: its id, seq and INTERNAL_ERROR saying so, encoded
  * here without allocating, after everything queued, written blocking. The
  * stream goes on; only this job lost its figures. */
+/* The same as a JSON line: every byte of id and message outside printable
+ * ASCII (and '"', '\\') as \u00XX, so no UTF-8 check is needed. */
+static size_t json_emergency(uint8_t *p, size_t cap, const Judgebox__Verdict *v,
+			     const struct jb_err *err)
+{
+	const char *parts[2] = {v->id ? v->id : "", err->msg};
+	size_t n = 0;
+	for (int k = 0; k < 2; k++) {
+		n += (size_t) snprintf((char *) p + n, cap - n,
+				       k ? "\",\"message\":\"" : "{\"id\":\"");
+		for (const char *c = parts[k]; *c && n + 16 < cap - 64; c++) {
+			unsigned char b = (unsigned char) *c;
+			bool plain = b >= 0x20 && b < 0x7f && b != '"' && b != '\\';
+			n += (size_t) snprintf((char *) p + n, cap - n, plain ? "%c" : "\\u%04x",
+					       b);
+		}
+	}
+	n += (size_t) snprintf((char *) p + n, cap - n,
+			       "\",\"status\":\"INTERNAL_ERROR\",\"seq\":%llu}\n",
+			       (unsigned long long) v->seq);
+	return n < cap ? n : cap;
+}
+
 static void emergency(struct stream *st, const Judgebox__Verdict *v, const struct jb_err *err)
 {
-	uint8_t msg[512], hdr[10];
-	size_t n = put_str(msg, 0, sizeof(msg), 1, v->id);
-	msg[n++] = 2 << 3; /* status, varint */
-	msg[n++] = JUDGEBOX__STATUS__INTERNAL_ERROR;
-	msg[n++] = 15 << 3; /* seq, varint */
-	n += job_varint(v->seq, msg + n);
-	n = put_str(msg, n, sizeof(msg), 13, err->msg);
-	size_t h = job_varint(n, hdr);
+	uint8_t msg[1024], hdr[10];
+	size_t n = 0, h = 0;
+	if (st->json) {
+		n = json_emergency(msg, sizeof(msg), v, err);
+	} else {
+		n = put_str(msg, 0, sizeof(msg), 1, v->id);
+		msg[n++] = 2 << 3; /* status, varint */
+		msg[n++] = JUDGEBOX__STATUS__INTERNAL_ERROR;
+		msg[n++] = 15 << 3; /* seq, varint */
+		n += job_varint(v->seq, msg + n);
+		n = put_str(msg, n, sizeof(msg), 13, err->msg);
+		h = job_varint(n, hdr);
+	}
 	int flags = fcntl(st->out_fd, F_GETFL);
 	if (flags >= 0 && (flags & O_NONBLOCK))
 		(void) fcntl(st->out_fd, F_SETFL, flags & ~O_NONBLOCK);
@@ -212,7 +260,7 @@ static void stream_sink(void *opaque, Judgebox__Verdict *v)
 {
 	struct stream *st = opaque;
 	struct jb_err err = {0};
-	if (!st->out_closed && enqueue(st, v, &err) < 0)
+	if (!st->out_closed && (st->json ? enqueue_json(st, v, &err) : enqueue(st, v, &err)) < 0)
 		emergency(st, v, &err);
 	if (!st->out_closed)
 		flush(st);
@@ -237,6 +285,34 @@ static void read_input(struct stream *st)
 	}
 }
 
+/* Start one frame's job, or deliver why it cannot run. A JSON line becomes
+ * the packed Job first: one decoder and one validation for both. */
+static void start_one(struct stream *st, const uint8_t *buf, size_t len, uint64_t seq)
+{
+	_cleanup_free_ uint8_t *pb = NULL;
+	size_t pb_len = 0;
+	struct jb_err err = {0};
+	if (st->json) {
+		if (jobjson_to_pb((const char *) buf, len, &pb, &pb_len, &err) < 0) {
+			char id[256];
+			jobjson_id((const char *) buf, len, id, sizeof(id));
+			sup_deliver(st->s,
+				    sup_verdict_error(err.kind == JB_ERR_INVALID
+							      ? JUDGEBOX__STATUS__INVALID_JOB
+							      : JUDGEBOX__STATUS__INTERNAL_ERROR,
+						      id, seq, err.msg, NULL));
+			return;
+		}
+		buf = pb;
+		len = pb_len;
+	}
+	struct job *job = NULL;
+	if (job_decode(buf, len, sup_job_config(st->s), &job, &err) < 0)
+		sup_deliver(st->s, sup_verdict_invalid(buf, len, seq, &err));
+	else
+		(void) sup_start(st->s, job, seq); /* a slot is free */
+}
+
 /* Start every complete frame a free slot can take. */
 static void start_jobs(struct stream *st)
 {
@@ -248,6 +324,8 @@ static void start_jobs(struct stream *st)
 		int r = job_frames_next(st->frames, &buf, &len, &err);
 		if (r == 0)
 			return;
+		if (r > 0 && st->json && len == 0)
+			continue; /* a blank line is no job */
 		uint64_t seq = st->seq++;
 		if (r < 0) {
 			st->lost = true;
@@ -255,11 +333,7 @@ static void start_jobs(struct stream *st)
 						     err.msg, NULL);
 			return;
 		}
-		struct job *job = NULL;
-		if (job_decode(buf, len, sup_job_config(st->s), &job, &err) < 0)
-			sup_deliver(st->s, sup_verdict_invalid(buf, len, seq, &err));
-		else
-			(void) sup_start(st->s, job, seq); /* a slot is free */
+		start_one(st, buf, len, seq);
 	}
 }
 
@@ -278,11 +352,23 @@ static void throttle(struct stream *st)
 	st->watching = want;
 }
 
-/* At EOF, bytes that do not make a whole frame are a cut frame. */
+/* At EOF, bytes that do not make a whole frame are a cut frame; with JSON
+ * lines, a last line without its '\n' is a line. */
 static void at_eof(struct stream *st)
 {
 	if (!st->eof || st->lost || job_frames_pending(st->frames) == 0)
 		return;
+	if (st->json) {
+		struct jb_err ferr = {0};
+		if (!st->eof_fed &&
+		    job_frames_feed(st->frames, (const uint8_t *) "\n", 1, &ferr) < 0) {
+			st->lost = true;
+			st->last = sup_verdict_error(JUDGEBOX__STATUS__INTERNAL_ERROR, "",
+						     st->seq++, ferr.msg, NULL);
+		}
+		st->eof_fed = true;
+		return;
+	}
 	const uint8_t *buf;
 	size_t len;
 	struct jb_err err = {0};
@@ -356,10 +442,11 @@ static void out_nonblocking(struct stream *st)
 		(void) fcntl(st->out_fd, F_SETFL, st->out_flags | O_NONBLOCK);
 }
 
-int stream_run(struct sup *s, int in_fd, int out_fd, struct jb_err *err)
+int stream_run(struct sup *s, int in_fd, int out_fd, bool json, struct jb_err *err)
 {
-	struct stream st = {.s = s, .in_fd = in_fd, .out_fd = out_fd, .sfd = -1};
-	int r = job_frames_new(FRAME_CAP, &st.frames, err);
+	struct stream st = {.s = s, .in_fd = in_fd, .out_fd = out_fd, .sfd = -1, .json = json};
+	int r = json ? job_frames_new_lines(FRAME_CAP, &st.frames, err)
+		     : job_frames_new(FRAME_CAP, &st.frames, err);
 	if (r >= 0)
 		r = block_signals(&st, err);
 	if (r >= 0) {

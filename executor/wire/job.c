@@ -949,6 +949,7 @@ struct job_frames {
 	size_t cap;
 	size_t off, len; /* the bytes held are buf[off, len) */
 	bool lost;	 /* framing lost: every later call fails */
+	bool lines;	 /* JSON lines: a frame ends at '\n', not after a varint */
 	struct jb_err lost_err;
 };
 
@@ -964,6 +965,14 @@ int job_frames_new(size_t max_frame_bytes, struct job_frames **ret, struct jb_er
 	f->max_frame_bytes = max_frame_bytes;
 	*ret = f;
 	return 0;
+}
+
+int job_frames_new_lines(size_t max_line_bytes, struct job_frames **ret, struct jb_err *err)
+{
+	int r = job_frames_new(max_line_bytes, ret, err);
+	if (r >= 0)
+		(*ret)->lines = true;
+	return r;
 }
 
 void job_frames_free(struct job_frames *f)
@@ -1044,6 +1053,29 @@ static int parse_varint(const uint8_t *p, size_t n, uint64_t *ret_v, size_t *ret
 	return -EBADMSG;
 }
 
+/* The next line (without its '\n' and a '\r' before it), or 0 until its
+ * end has come; a line longer than the cap loses the stream. */
+static int next_line(struct job_frames *f, const uint8_t **ret_buf, size_t *ret_len,
+		     struct jb_err *err)
+{
+	size_t held = f->len - f->off;
+	const uint8_t *p = f->buf + f->off, *nl = memchr(p, '\n', held);
+	size_t n = nl ? (size_t) (nl - p) : held;
+	if (n > f->max_frame_bytes) {
+		f->lost = true;
+		jb_invalid(&f->lost_err, "stream: a line of more than %zu bytes",
+			   f->max_frame_bytes);
+		f->lost_err.code = EBADMSG;
+		return frames_lost(f, err);
+	}
+	if (!nl)
+		return 0;
+	f->off += n + 1;
+	*ret_buf = p;
+	*ret_len = n && p[n - 1] == '\r' ? n - 1 : n;
+	return 1;
+}
+
 int job_frames_next(struct job_frames *f, const uint8_t **ret_buf, size_t *ret_len,
 		    struct jb_err *err)
 {
@@ -1054,6 +1086,8 @@ int job_frames_next(struct job_frames *f, const uint8_t **ret_buf, size_t *ret_l
 		return frames_lost(f, err);
 	if (held == 0)
 		return 0;
+	if (f->lines)
+		return next_line(f, ret_buf, ret_len, err);
 	int r = parse_varint(f->buf + f->off, held, &v, &hdr);
 	if (r == 0)
 		return 0;

@@ -93,6 +93,9 @@ int job_frame_write(int fd, const uint8_t *buf, size_t len, struct jb_err *err);
 /* Incremental reader for varint-delimited frames from a byte stream. */
 struct job_frames;
 int job_frames_new(size_t max_frame_bytes, struct job_frames **ret, struct jb_err *err);
+/* The same reader for JSON lines: a frame is a line, without its '\n' (and
+ * a '\r' before it); a line over max_line_bytes loses the stream. */
+int job_frames_new_lines(size_t max_line_bytes, struct job_frames **ret, struct jb_err *err);
 void job_frames_free(struct job_frames *f);
 /* Feed bytes read from the stream. */
 int job_frames_feed(struct job_frames *f, const uint8_t *buf, size_t len, struct jb_err *err);

@@ -348,3 +348,14 @@ int jobjson_to_pb(const char *text, size_t len, uint8_t **ret_pb, size_t *ret_le
 		protobuf_c_message_free_unpacked(m, NULL);
 	return r;
 }
+
+void jobjson_id(const char *text, size_t len, char *out, size_t size)
+{
+	out[0] = '\0';
+	if (count_values(text, len) > JJ_MAX_VALUES)
+		return;
+	json_auto_t *root = json_loadb(text, len, JSON_REJECT_DUPLICATES, NULL);
+	json_t *id = json_is_object(root) ? json_object_get(root, "id") : NULL;
+	if (json_is_string(id) && !memchr(json_string_value(id), '\0', json_string_length(id)))
+		snprintf(out, size, "%s", json_string_value(id));
+}

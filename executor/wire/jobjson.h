@@ -19,3 +19,7 @@
  * INVALID_JOB error naming the field (`limits.cpu_time_ms: ...`). */
 int jobjson_to_pb(const char *text, size_t len, uint8_t **ret_pb, size_t *ret_len,
 		  struct jb_err *err);
+
+/* The id of a JSON job that jobjson_to_pb refused, for its verdict ("" when
+ * the text has none: not JSON, no string "id", or too many values). */
+void jobjson_id(const char *text, size_t len, char *out, size_t size);

@@ -216,6 +216,40 @@ def check_files_to():
                  and not os.path.exists(os.path.join(d, "bad", "escape")), repr(show))
 
 
+def check_json_jobs():
+    """exec --json and exec --stream --json: JSON jobs through the protobuf path."""
+    job = {"id": "j1", "argv": ["/bin/cat", "in.txt"], "stdin": "",
+           "files": [{"path": "in.txt", "content_base64": base64.b64encode(b"\xff\x00x").decode()}],
+           "limits": {"cpu_time_ms": "2000", "memory_bytes": 64 << 20}}
+    res = jb.run([jb.JB_BIN, "exec", "--json"], stdin=json.dumps(job).encode())
+    v = json.loads(res.stdout or b"{}")
+    jb.eq("exec --json: exit 0, OK, bytes as given, limits as given",
+          (res.rc, v.get("id"), v.get("status"), v.get("stdout_base64"),
+           v.get("limits", {}).get("cpu_time_ms")),
+          (0, "j1", "OK", base64.b64encode(b"\xff\x00x").decode(), 2000))
+    res = jb.run([jb.JB_BIN, "exec", "--json"], stdin=b'{"id":"j2","argv":["/bin/true"],"limit":{}}')
+    v = json.loads(res.stdout or b"{}")
+    jb.eq("exec --json: an unknown field is INVALID_JOB naming it, id echoed",
+          (res.rc, v.get("id"), v.get("status"), v.get("message")),
+          (0, "j2", "INVALID_JOB", "limit: unknown field"))
+    lines = (b'{"id":"a","argv":["/bin/echo","hi"]}\n'
+             b'\n'
+             b'{"id":"b","argv":["/bin/sh","-c","exit 3"],"policy":"ci"}\r\n'
+             b'{"id":"c","argv":["/bin/true"],"limits":{"processes":-1}}\n'
+             b'not json\n'
+             b'{"id":"d","argv":["/bin/echo","last"]}')  # no '\n' at the end
+    res = jb.run([jb.JB_BIN, "exec", "--stream", "--json", "--parallel", "1"], stdin=lines)
+    vs = [json.loads(line) for line in res.stdout.decode().splitlines()]
+    jb.eq("exec --stream --json: one JSON line per job, in order, blank lines skipped",
+          [(v.get("seq"), v.get("id"), v.get("status"), v.get("stdout")) for v in vs],
+          [(0, "a", "OK", "hi\n"), (1, "b", "RUNTIME_ERROR", ""), (2, "c", "INVALID_JOB", ""),
+           (3, "", "INVALID_JOB", ""), (4, "d", "OK", "last\n")])
+    jb.check("exec --stream --json: the refusals name what is wrong",
+             len(vs) == 5 and vs[2]["message"].startswith("limits.processes: expected an integer")
+             and vs[3]["message"].startswith("job: not JSON"), repr(vs[2:4]))
+    jb.eq("exec --stream --json exits 0", res.rc, 0)
+
+
 def check_passthrough():
     data = os.urandom(100_000)
     path = jb.tmpfile("stdin.bin", data)
@@ -359,6 +393,7 @@ def main():
     check_pipeline()
     check_delimited()
     check_files_to()
+    check_json_jobs()
     check_passthrough()
     check_bytes()
     check_env()

@@ -1422,6 +1422,29 @@ static void test_frames_bad(void)
 	job_frames_free(NULL);
 }
 
+/* JSON lines: a frame per line, '\r' before '\n' dropped, a long line lost. */
+static void test_frames_lines(void)
+{
+	struct job_frames *f = NULL;
+	struct jb_err err = {0};
+	const uint8_t *b;
+	size_t n;
+	ok(job_frames_new_lines(8, &f, &err) == 0, "lines: a reader");
+	const char *in = "ab\r\n\ncd";
+	for (size_t i = 0; in[i]; i++) /* a byte at a time */
+		job_frames_feed(f, (const uint8_t *) in + i, 1, &err);
+	int r1 = job_frames_next(f, &b, &n, &err);
+	ok(r1 == 1 && n == 2 && !memcmp(b, "ab", 2), "lines: 'ab' without its \\r\\n");
+	int r2 = job_frames_next(f, &b, &n, &err);
+	ok(r2 == 1 && n == 0, "lines: an empty line");
+	ok(job_frames_next(f, &b, &n, &err) == 0 && job_frames_pending(f) == 2,
+	   "lines: 'cd' waits for its end");
+	job_frames_feed(f, (const uint8_t *) "efghijk", 7, &err);
+	ok(job_frames_next(f, &b, &n, &err) == -EBADMSG && strstr(err.msg, "more than 8 bytes"),
+	   "lines: a line over the cap loses the stream (%s)", err.msg);
+	job_frames_free(f);
+}
+
 int main(void)
 {
 	if (!mkdtemp(rootfs_dir) || !realpath(rootfs_dir, rootfs_canon)) {
@@ -1434,6 +1457,7 @@ int main(void)
 	cfg.n_allowed_rootfs = 2;
 
 	test_roundtrip();
+	test_frames_lines();
 	test_argv_env_defaults();
 	test_decode_errors();
 	test_unknown_fields();
