@@ -19,28 +19,12 @@ AS_LIMIT = 256 << 20
 ECHO = ["/bin/echo", "hi"]
 
 
-def frame(body):
-    return jbstream.varint(len(body)) + body
-
-
 def job(argv, flags, id):
     return jbstream.with_id(jbstream.job_bytes(jb.JB_BIN, flags, argv), id)
 
 
 def frames_of(data):
-    out, i = [], 0
-    while i < len(data):
-        n = shift = 0
-        while True:
-            b = data[i]
-            i += 1
-            n |= (b & 0x7f) << shift
-            shift += 7
-            if not b & 0x80:
-                break
-        out.append(jb.decode_verdict(data[i:i + n]))
-        i += n
-    return out
+    return [jb.decode_verdict(body) for body in jbstream.split_frames(data)]
 
 
 def limit_as():
@@ -49,7 +33,7 @@ def limit_as():
 
 def flood_out_of_memory():
     ids = ["a", "flood", "b", "c", "d"]
-    data = b"".join(frame(job(["/usr/bin/yes"], ["--output-limit", "1G", "--wall-time", "120"],
+    data = b"".join(jbstream.frame(job(["/usr/bin/yes"], ["--output-limit", "1G", "--wall-time", "120"],
                               i) if i == "flood" else job(ECHO, [], i)) for i in ids)
     p = subprocess.Popen([jb.JB_BIN, "exec", "--stream", "--parallel", "2"],
                          stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,

@@ -22,29 +22,13 @@ RUNS = 200
 PAYLOAD = os.path.join(jb.BUILD_DIR, "tests", "escape", "progs", "violation_exit_race")
 
 
-def frame(body):
-    return jbstream.varint(len(body)) + body
-
-
 def verdicts(data):
-    out, i = [], 0
-    while i < len(data):
-        n = shift = 0
-        while True:
-            b = data[i]
-            i += 1
-            n |= (b & 0x7f) << shift
-            shift += 7
-            if not b & 0x80:
-                break
-        out.append(jb.decode_verdict(data[i:i + n]))
-        i += n
-    return out
+    return [jb.decode_verdict(body) for body in jbstream.split_frames(data)]
 
 
 def run_many(flags, argv, n):
     body = jbstream.job_bytes(jb.JB_BIN, list(flags) + ["--wall-time", "60"], argv)
-    data = b"".join(frame(jbstream.with_id(body, "r%d" % i)) for i in range(n))
+    data = b"".join(jbstream.frame(jbstream.with_id(body, "r%d" % i)) for i in range(n))
     p = subprocess.run([jb.JB_BIN, "exec", "--stream", "--parallel", "2"], input=data,
                        stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=600)
     return p.returncode, verdicts(p.stdout)
