@@ -183,6 +183,15 @@ def user_prefix(user):
     return [SETPRIV, "--reuid=%d" % NOBODY, "--regid=%d" % NOBODY, "--clear-groups"]
 
 
+def backend():
+    """The resource backend `judgebox info` names ("cgroup v1", ...)."""
+    res = run([JB_BIN, "info"])
+    for line in res.stdout.decode("utf-8", "replace").splitlines():
+        if line.startswith("backend:"):
+            return line.split(":", 1)[1].strip()
+    return ""
+
+
 def run(cmd, stdin=None, timeout=60, user=None, env=None):
     """Run cmd (a list) with stdin bytes; never raises for the child's failure.
     On timeout the whole process group is killed and rc is None."""

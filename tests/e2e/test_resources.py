@@ -19,14 +19,6 @@ MiB = 1 << 20
 LONG_WALL = ["--wall-time", "60"]  # a busy shared host must not turn CPU cases into wall ones
 
 
-def backend():
-    res = jb.run([jb.JB_BIN, "info"])
-    for line in res.stdout.decode("utf-8", "replace").splitlines():
-        if line.startswith("backend:"):
-            return line.split(":", 1)[1].strip()
-    return ""
-
-
 def figures(v):
     return "cpu %.3f s (user %.3f, system %.3f), wall %.3f s, peak %.1f MiB" % (
         v.get("cpu_time_us", 0) / 1e6, v.get("cpu_user_us", 0) / 1e6,
@@ -170,7 +162,7 @@ def concurrency():
 
 def main():
     jb.require_binary()
-    b = backend()
+    b = jb.backend()
     if not b.startswith("cgroup"):
         jb.skip_all("backend is %r, not a cgroup one" % b)
     jb.diag("backend: " + b)

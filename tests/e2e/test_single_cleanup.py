@@ -24,14 +24,6 @@ JOBS = [["--", "/bin/true"],
         ["--wall-time", "0.2", "--", "/bin/sleep", "5"]]
 
 
-def backend():
-    res = jb.run([jb.JB_BIN, "info"])
-    for line in res.stdout.decode("utf-8", "replace").splitlines():
-        if line.startswith("backend:"):
-            return line.split(":", 1)[1].strip()
-    return ""
-
-
 def own_cgroups(pid):
     found = []
     for depth in range(1, 6):
@@ -57,7 +49,7 @@ def one(i, results):
 
 def main():
     jb.require_binary()
-    if not backend().startswith("cgroup"):
+    if not jb.backend().startswith("cgroup"):
         jb.skip_all("no cgroup backend: nothing to leave behind")
     before = jb.snapshot()
     hogs = [subprocess.Popen([sys.executable, "-c", "while True: pass"]) for _ in range(HOGS)]
