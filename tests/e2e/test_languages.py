@@ -78,13 +78,23 @@ def in_box_path(prog):
 
 
 # ------------------------------------------------------------------ building
-# Each builder returns {prog: (flags, argv)} for `judgebox run`, or a string
-# saying why the language is skipped.
+# Each builder returns {prog: (flags, argv)} for `judgebox run`, absent(why)
+# when its toolchain is not installed (a skip), or failed(why) when the host
+# build itself failed (a failure: the toolchain is there).
+
+
+def absent(why):
+    return ("absent", why)
+
+
+def failed(why):
+    return ("failed", why)
+
 
 def build_native(lang, compiler, ext, extra):
     exe = shutil.which(compiler)
     if not exe:
-        return "%s not installed" % compiler
+        return absent("%s not installed" % compiler)
     out = {}
     for prog in PROGS:
         dst = os.path.join(jb.tmpdir(), "%s-%s" % (lang, prog))
@@ -92,8 +102,8 @@ def build_native(lang, compiler, ext, extra):
                      ["-o", dst, os.path.join(LANG_DIR, prog + ext)])
         if not ok:
             if lang == "c-static" and "cannot find -lc" in log:
-                return "no static libc (libc6-dev)"
-            return "%s failed on %s%s: %s" % (compiler, prog, ext, log[-300:])
+                return absent("no static libc (libc6-dev)")
+            return failed("%s failed on %s%s: %s" % (compiler, prog, ext, log[-300:]))
         out[prog] = (["--copy"], [dst])
     return out
 
@@ -101,7 +111,7 @@ def build_native(lang, compiler, ext, extra):
 def build_go():
     exe = shutil.which("go")
     if not exe:
-        return "go not installed"
+        return absent("go not installed")
     home = os.path.join(jb.tmpdir(), "gohome")
     env = dict(os.environ, HOME=home, GOCACHE=os.path.join(home, "cache"),
                GOPATH=os.path.join(home, "path"), GOTOOLCHAIN="local", GOPROXY="off",
@@ -111,7 +121,7 @@ def build_go():
         dst = os.path.join(jb.tmpdir(), "go-" + prog)
         ok, log = sh([exe, "build", "-o", dst, os.path.join(LANG_DIR, prog + ".go")], env)
         if not ok:
-            return "go build failed on %s.go: %s" % (prog, log[-300:])
+            return failed("go build failed on %s.go: %s" % (prog, log[-300:]))
         out[prog] = (["--copy"], [dst])
     return out
 
@@ -119,13 +129,13 @@ def build_go():
 def build_rust():
     exe = "/usr/bin/rustc" if os.access("/usr/bin/rustc", os.X_OK) else shutil.which("rustc")
     if not exe:
-        return "rustc not installed"
+        return absent("rustc not installed")
     out = {}
     for prog in PROGS:
         dst = os.path.join(jb.tmpdir(), "rust-" + prog)
         ok, log = sh([exe, "-O", "-o", dst, os.path.join(LANG_DIR, prog + ".rs")])
         if not ok:
-            return "rustc failed on %s.rs: %s" % (prog, log[-300:])
+            return failed("rustc failed on %s.rs: %s" % (prog, log[-300:]))
         out[prog] = (["--copy"], [dst])
     return out
 
@@ -133,13 +143,13 @@ def build_rust():
 def build_java():
     java, javac = in_box_path("java"), shutil.which("javac")
     if not java or not javac:
-        return "java/javac not installed (default-jdk-headless)"
+        return absent("java/javac not installed (default-jdk-headless)")
     classes = os.path.join(jb.tmpdir(), "java")
     os.makedirs(classes, exist_ok=True)
     ok, log = sh([javac, "-d", classes] +
                  [os.path.join(LANG_DIR, p.capitalize() + ".java") for p in PROGS])
     if not ok:
-        return "javac failed: " + log[-300:]
+        return failed("javac failed: " + log[-300:])
     out = {}
     for prog in PROGS:
         cls = prog.capitalize()
@@ -155,7 +165,7 @@ def build_java():
 def build_script(interp, ext, why):
     exe = in_box_path(interp)
     if not exe:
-        return why
+        return absent(why)
     out = {}
     for prog in PROGS:
         src = os.path.join(LANG_DIR, prog + ext)
@@ -234,8 +244,11 @@ def matrix():
     stdin_path = jb.tmpfile("stdin-1mib.bin", data)
     for lang, builder in LANGS:
         built = builder()
-        if isinstance(built, str):
-            jb.diag("SKIP %s: %s" % (lang, built))
+        if isinstance(built, tuple):
+            if built[0] == "absent":
+                jb.diag("SKIP %s: %s" % (lang, built[1]))
+            else:
+                jb.check("%s: the host build" % lang, False, built[1])
             continue
         for prog in PROGS:
             flags, argv = built[prog]
