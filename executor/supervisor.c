@@ -251,7 +251,7 @@ void sup_free(struct sup *s)
 		if (s->dying[i].pidfd >= 0 && s->dying[i].left)
 			cg_destroy(TAKE_PTR(s->dying[i].cg));
 	for (unsigned i = 0; s->spare && i < NRUNS(s); i++)
-		cg_destroy(s->spare[i]);
+		cg_destroy(TAKE_PTR(s->spare[i]));
 	bool all_left = true;
 	for (size_t i = 0; i < s->n_dying; i++)
 		all_left = all_left && (s->dying[i].pidfd < 0 || !s->dying[i].cg);
@@ -259,6 +259,11 @@ void sup_free(struct sup *s)
 		cg_root_release(s->cfg.cg_root);
 	for (size_t i = 0; i < s->n_dying; i++) /* about to be gone: wait */
 		bury(s, &s->dying[i], true);
+	/* bury made the cgroup of an init that had not left (on v2 none can)
+	 * its run's spare: it goes now, and the bases with it. */
+	for (unsigned i = 0; s->spare && i < NRUNS(s); i++)
+		cg_destroy(TAKE_PTR(s->spare[i]));
+	cg_root_release(s->cfg.cg_root);
 	free(s->dying);
 	job_free(s->held);
 	free(s->spare);
