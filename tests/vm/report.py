@@ -119,7 +119,11 @@ def main():
         print("not ok %d - the guest ran every test # %s" % (
             n, "killed at the %s s limit" % limit if qemu_rc in (124, 137) else
             "qemu exit %d" % qemu_rc))
-        for b in read(console).splitlines()[-20:]:
+        # a kernel BUG (a soft lockup panics the guest) from its first line
+        lines = read(console).splitlines()
+        first = next((i for i, l in enumerate(lines) if "BUG:" in l or "Kernel panic" in l),
+                     len(lines) - 20)
+        for b in lines[max(first, 0):][:150]:
             print("#   | " + b)
     if n == 0:
         n, failed_scripts = 1, 1

@@ -189,7 +189,7 @@ chmod 0755 "$ird/init"
 qemu=(qemu-system-x86_64 -nodefaults -display none -no-reboot
 	-machine q35 -accel tcg,thread=multi -cpu max -smp "$cpus" -m "$memory"
 	-kernel "$kernel" -initrd "$work/initrd.cpio"
-	-append "console=ttyS0 panic=-1 loglevel=4 cgroup_no_v1=all mitigations=off"
+	-append "console=ttyS0 panic=-1 loglevel=5 softlockup_panic=1 cgroup_no_v1=all mitigations=off"
 	-serial "file:$work/console.log" -device virtio-rng-pci)
 i=0
 for s in "${shares[@]}"; do
