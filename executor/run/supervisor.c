@@ -279,10 +279,13 @@ void sup_free(struct sup *s)
 	for (size_t i = 0; i < s->n_dying; i++) /* about to be gone: wait */
 		bury(s, &s->dying[i], true);
 	/* bury made the cgroups of inits that had not left spares again (v2,
-	 * or a leave that failed): they go too, now that nothing is in them.
-	 * They were lost here before, left behind by every such single run. */
+	 * or a leave that failed): they go too, now that nothing is in them,
+	 * and the bases with them. They were left behind by every such
+	 * single run before. */
 	for (unsigned i = 0; s->spare && i < NRUNS(s); i++)
 		cg_destroy(TAKE_PTR(s->spare[i]));
+	if (!all_left)
+		cg_root_release(s->cfg.cg_root);
 	free(s->dying);
 	job_free(s->held);
 	free(s->spare);
