@@ -504,11 +504,11 @@ def stop_by(sig):
             time.sleep(0.05)
         t = time.monotonic()
         w.p.send_signal(sig)
-        rc = w.wait(5)
+        rc = w.wait(60)  # a hang detector; the latency is bench/'s to measure
         took = time.monotonic() - t
         vs = w.vs()
-        ok(rc == 0, "%s mid-stream: exit 0 within 5 s" % signame,
-           "rc %s (None = killed after 5 s), %.2f s, stderr: %s" % (rc, took, w.stderr_text()))
+        ok(rc == 0, "%s mid-stream: exit 0" % signame,
+           "rc %s (None = hung, killed after 60 s), %.2f s, stderr: %s" % (rc, took, w.stderr_text()))
         note("%s: worker ended %.2f s after the signal" % (signame, took))
         seqs = by_seq(vs)
         ok(0 in seqs and 1 in seqs and all(len(x) == 1 for x in seqs.values()),
