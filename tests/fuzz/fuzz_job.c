@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "job.h"
+#include "nest.h"
 
 #define CHECK(cond)                                                                                \
 	do {                                                                                       \
@@ -129,36 +130,12 @@ static void scan_agrees(const uint8_t *data, size_t size)
 		judgebox__job__free_unpacked(pb, NULL);
 }
 
-/* data as the innermost of depth messages, each field `field` of the next
- * (malloc'ed, *ret_len bytes): 10,000 levels from a small input. */
-static uint8_t *nest(const uint8_t *data, size_t size, uint32_t field, size_t depth,
-		     size_t *ret_len)
-{
-	size_t cap = size + depth * 16, start = cap - size;
-	uint8_t *buf = malloc(cap ? cap : 1);
-
-	if (!buf)
-		return NULL;
-	memcpy(buf + start, data, size);
-	for (size_t i = 0; i < depth; i++) {
-		uint8_t hdr[20];
-		size_t h = job_varint((uint64_t) field << 3 | 2, hdr);
-		h += job_varint(cap - start, hdr + h);
-		start -= h;
-		memcpy(buf + start, hdr, h);
-	}
-	memmove(buf, buf + start, cap - start);
-	*ret_len = cap - start;
-	return buf;
-}
-
 /* Inside two or more interactors, no job is valid: the nesting is refused
  * before protobuf-c could recurse (the first byte picks 2 to 17, or 10,000 to 16,000). */
 static void nested(const uint8_t *data, size_t size)
 {
-	uint8_t b = size ? data[0] : 0;
-	size_t depth = b >= 0xf0 ? 10000 + (b & 15) * 400 : 2 + (b & 15), len;
-	uint8_t *buf = nest(data, size, 12, depth, &len);
+	size_t depth = fuzz_depth(data, size), len;
+	uint8_t *buf = fuzz_nest(data, size, 12, depth, &len);
 	struct jb_err err = {0};
 	struct job *j = NULL;
 

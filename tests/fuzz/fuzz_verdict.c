@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "job.h"
+#include "nest.h"
 
 #define CHECK(cond)                                                                                \
 	do {                                                                                       \
@@ -43,36 +44,13 @@ static void check_refused(const uint8_t *data, size_t size)
 	CHECK(raw == NULL);
 }
 
-/* data as the innermost of depth Verdicts, each the interactor (field 22)
- * of the next; malloc'ed, *ret_len bytes. */
-static uint8_t *nest(const uint8_t *data, size_t size, size_t depth, size_t *ret_len)
-{
-	size_t cap = size + depth * 16, start = cap - size;
-	uint8_t *buf = malloc(cap ? cap : 1);
-
-	if (!buf)
-		return NULL;
-	memcpy(buf + start, data, size);
-	for (size_t i = 0; i < depth; i++) {
-		uint8_t hdr[20];
-		size_t h = job_varint(22 << 3 | 2, hdr);
-		h += job_varint(cap - start, hdr + h);
-		start -= h;
-		memcpy(buf + start, hdr, h);
-	}
-	memmove(buf, buf + start, cap - start);
-	*ret_len = cap - start;
-	return buf;
-}
-
 /* Two interactors deep or more (2 to 17, or 10,000 to 16,000: the first
  * byte says), show
  * refuses the verdict before protobuf-c or the JSON printer recurse. */
 static void nested(const uint8_t *data, size_t size)
 {
-	uint8_t b = size ? data[0] : 0;
-	size_t depth = b >= 0xf0 ? 10000 + (b & 15) * 400 : 2 + (b & 15), len;
-	uint8_t *buf = nest(data, size, depth, &len);
+	size_t depth = fuzz_depth(data, size), len;
+	uint8_t *buf = fuzz_nest(data, size, 22, depth, &len);
 	Judgebox__Verdict *v = NULL;
 
 	if (!buf)
