@@ -43,27 +43,43 @@ def frame(body: bytes) -> bytes:
     return varint(len(body)) + body
 
 
+class FrameLength:
+    """A frame's varint length, fed a byte at a time by the sync and the
+    async reader alike."""
+
+    def __init__(self):
+        self.n, self.shift, self.count = 0, 0, 0
+
+    def add(self, b: bytes) -> bool:
+        """Take one byte (b"" at EOF); True once the length is whole.
+        ProtocolError on EOF inside it or a varint over MAX_VARINT_BYTES."""
+        if not b:
+            raise ProtocolError("judgebox output ends inside a frame's length")
+        if self.count == MAX_VARINT_BYTES:
+            raise ProtocolError("judgebox output: a frame length over %d bytes"
+                                % MAX_VARINT_BYTES)
+        self.n |= (b[0] & 0x7F) << self.shift
+        self.shift += 7
+        self.count += 1
+        return not b[0] & 0x80
+
+    def check_body(self, body: bytes) -> bytes:
+        if len(body) != self.n:
+            raise ProtocolError("judgebox output ends inside a frame (%d of %d bytes)"
+                                % (len(body), self.n))
+        return body
+
+
 def read_frame(read) -> Optional[bytes]:
     """The next frame's body through read(n) (which returns less only at
     EOF); None at EOF between frames; ProtocolError on a cut frame."""
-    n, shift = 0, 0
-    for i in range(MAX_VARINT_BYTES):
+    length = FrameLength()
+    b = read(1)
+    if not b:
+        return None
+    while not length.add(b):
         b = read(1)
-        if not b:
-            if i == 0:
-                return None
-            raise ProtocolError("judgebox output ends inside a frame's length")
-        n |= (b[0] & 0x7F) << shift
-        shift += 7
-        if not b[0] & 0x80:
-            break
-    else:
-        raise ProtocolError("judgebox output: a frame length over %d bytes" % MAX_VARINT_BYTES)
-    body = read(n) if n else b""
-    if len(body) != n:
-        raise ProtocolError("judgebox output ends inside a frame (%d of %d bytes)"
-                            % (len(body), n))
-    return body
+    return length.check_body(read(length.n) if length.n else b"")
 
 
 def decode_verdict(body: bytes) -> Verdict:

@@ -5,7 +5,7 @@ import asyncio
 import tempfile
 from typing import AsyncIterator, Iterable, Optional, Union
 
-from .client import (MAX_VARINT_BYTES, _Base, _check_end, _check_seq, check_parallel,
+from .client import (FrameLength, _Base, _check_end, _check_seq, check_parallel,
                      decode_verdict, frame, job_bytes, make_job)
 from .errors import BinaryNotFound, ProtocolError
 from .types import Job, Verdict
@@ -116,24 +116,13 @@ async def _read_frame(reader):
         except asyncio.IncompleteReadError as e:
             return e.partial
 
-    n, shift = 0, 0
-    for i in range(MAX_VARINT_BYTES):
+    length = FrameLength()
+    b = await take(1)
+    if not b:
+        return None
+    while not length.add(b):
         b = await take(1)
-        if not b:
-            if i == 0:
-                return None
-            raise ProtocolError("judgebox output ends inside a frame's length")
-        n |= (b[0] & 0x7F) << shift
-        shift += 7
-        if not b[0] & 0x80:
-            break
-    else:
-        raise ProtocolError("judgebox output: a frame length over %d bytes" % MAX_VARINT_BYTES)
-    body = await take(n) if n else b""
-    if len(body) != n:
-        raise ProtocolError("judgebox output ends inside a frame (%d of %d bytes)"
-                            % (len(body), n))
-    return body
+    return length.check_body(await take(length.n) if length.n else b"")
 
 
 async def _reap(proc):
