@@ -108,8 +108,8 @@ struct init_ctx {
 	const cpu_set_t *all_cpus; /* no --cpus: the supervisor's CPUs, for the program */
 	int template_fd;	   /* mnt_template_build's root, or -1 */
 	bool etc_late;		   /* the supervisor had no /etc plan yet: 'E' brings it */
-	bool own_id; /* NS_INIT_UID is mapped: init runs under it, not the box user's */
-	bool ignore_sigpipe;	   /* an interactor: starts with SIGPIPE ignored */
+	bool own_id;	     /* NS_INIT_UID is mapped: init runs under it, not the box user's */
+	bool ignore_sigpipe; /* an interactor: starts with SIGPIPE ignored */
 };
 
 /* 'C': the descriptors after the header are the CPU counters present (bit
