@@ -367,6 +367,7 @@ static void at_eof(struct stream *st)
 						     st->seq++, ferr.msg, NULL);
 		}
 		st->eof_fed = true;
+		start_jobs(st); /* now, before the loop sleeps: nothing else may wake it */
 		return;
 	}
 	const uint8_t *buf;

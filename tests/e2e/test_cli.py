@@ -248,6 +248,11 @@ def check_json_jobs():
              len(vs) == 5 and vs[2]["message"].startswith("limits.processes: expected an integer")
              and vs[3]["message"].startswith("job: not JSON"), repr(vs[2:4]))
     jb.eq("exec --stream --json exits 0", res.rc, 0)
+    res = jb.run([jb.JB_BIN, "exec", "--stream", "--json"],
+                 stdin=b'{"id":"only","argv":["/bin/true"]}', timeout=60)
+    jb.eq("exec --stream --json: one line without '\\n', nothing running at EOF: its verdict",
+          (res.rc, [json.loads(line).get("id") for line in res.stdout.decode().splitlines()]),
+          (0, ["only"]))
 
 
 def check_passthrough():
