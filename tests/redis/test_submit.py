@@ -8,7 +8,7 @@ import subprocess
 import time
 
 import rtest
-from rtest import check, eq
+from rtest import check, diag, eq
 
 
 def sh(cmd, timeout=120):
