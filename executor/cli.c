@@ -561,14 +561,9 @@ static Judgebox__Verdict *exec_one(struct sup *s)
 					 "job: cannot read the job from stdin", NULL);
 	if (!arg_.json)
 		return run_packed(s, buf, len, &cfg);
-	if (jobjson_to_pb((const char *) buf, len, &pb, &pb_len, &err) < 0) {
-		char id[256];
-		jobjson_id((const char *) buf, len, id, sizeof(id));
-		return sup_verdict_error(err.kind == JB_ERR_INVALID
-						 ? JUDGEBOX__STATUS__INVALID_JOB
-						 : JUDGEBOX__STATUS__INTERNAL_ERROR,
-					 id, 0, err.msg, NULL);
-	}
+	char id[256];
+	if (jobjson_to_pb((const char *) buf, len, &pb, &pb_len, id, sizeof(id), &err) < 0)
+		return sup_verdict_refused(id, 0, &err);
 	return run_packed(s, pb, pb_len, &cfg);
 }
 

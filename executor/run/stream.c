@@ -293,14 +293,10 @@ static void start_one(struct stream *st, const uint8_t *buf, size_t len, uint64_
 	size_t pb_len = 0;
 	struct jb_err err = {0};
 	if (st->json) {
-		if (jobjson_to_pb((const char *) buf, len, &pb, &pb_len, &err) < 0) {
-			char id[256];
-			jobjson_id((const char *) buf, len, id, sizeof(id));
-			sup_deliver(st->s,
-				    sup_verdict_error(err.kind == JB_ERR_INVALID
-							      ? JUDGEBOX__STATUS__INVALID_JOB
-							      : JUDGEBOX__STATUS__INTERNAL_ERROR,
-						      id, seq, err.msg, NULL));
+		char id[256];
+		if (jobjson_to_pb((const char *) buf, len, &pb, &pb_len, id, sizeof(id), &err) <
+		    0) {
+			sup_deliver(st->s, sup_verdict_refused(id, seq, &err));
 			return;
 		}
 		buf = pb;

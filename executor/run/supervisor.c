@@ -880,12 +880,16 @@ Judgebox__Verdict *sup_verdict_invalid(const uint8_t *buf, size_t len, uint64_t 
 	/* Only the id: unpacking the whole job again would cost what its
 	 * wire scan refused (nesting, amplification). */
 	char *id = job_peek_id(buf, len);
-	Judgebox__Verdict *v =
-		sup_verdict_error(err->kind == JB_ERR_INVALID ? JUDGEBOX__STATUS__INVALID_JOB
-							      : JUDGEBOX__STATUS__INTERNAL_ERROR,
-				  id ? id : "", seq, err->msg, NULL);
+	Judgebox__Verdict *v = sup_verdict_refused(id ? id : "", seq, err);
 	free(id);
 	return v;
+}
+
+Judgebox__Verdict *sup_verdict_refused(const char *id, uint64_t seq, const struct jb_err *err)
+{
+	return sup_verdict_error(err->kind == JB_ERR_INVALID ? JUDGEBOX__STATUS__INVALID_JOB
+							     : JUDGEBOX__STATUS__INTERNAL_ERROR,
+				 id, seq, err->msg, NULL);
 }
 
 void sup_verdict_free(Judgebox__Verdict *v)

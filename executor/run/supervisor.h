@@ -48,6 +48,10 @@ void sup_verdict_free(Judgebox__Verdict *v);
 Judgebox__Verdict *sup_verdict_invalid(const uint8_t *buf, size_t len, uint64_t seq,
 				       const struct jb_err *err);
 
+/* The same for a job refused before it was protobuf (a JSON job): its id
+ * as the caller found it. */
+Judgebox__Verdict *sup_verdict_refused(const char *id, uint64_t seq, const struct jb_err *err);
+
 /* Where finished verdicts go (ownership passes to fn). sup_run uses its own. */
 typedef void (*sup_sink_fn)(void *opaque, Judgebox__Verdict *v);
 void sup_set_sink(struct sup *s, sup_sink_fn fn, void *opaque);

@@ -319,9 +319,19 @@ static size_t count_values(const char *text, size_t len)
 	return n;
 }
 
-int jobjson_to_pb(const char *text, size_t len, uint8_t **ret_pb, size_t *ret_len,
-		  struct jb_err *err)
+/* A refused job's "id", when the text parsed and holds a string one. */
+static void copy_id(json_t *root, char *ret_id, size_t id_size)
 {
+	json_t *id = json_is_object(root) ? json_object_get(root, "id") : NULL;
+	if (ret_id && json_is_string(id))
+		snprintf(ret_id, id_size, "%s", json_string_value(id));
+}
+
+int jobjson_to_pb(const char *text, size_t len, uint8_t **ret_pb, size_t *ret_len, char *ret_id,
+		  size_t id_size, struct jb_err *err)
+{
+	if (ret_id && id_size)
+		ret_id[0] = '\0';
 	size_t values = count_values(text, len);
 	if (values > JJ_MAX_VALUES)
 		return jb_invalid(err,
@@ -346,16 +356,7 @@ int jobjson_to_pb(const char *text, size_t len, uint8_t **ret_pb, size_t *ret_le
 	}
 	if (m)
 		protobuf_c_message_free_unpacked(m, NULL);
+	if (r < 0)
+		copy_id(root, ret_id, id_size);
 	return r;
-}
-
-void jobjson_id(const char *text, size_t len, char *out, size_t size)
-{
-	out[0] = '\0';
-	if (count_values(text, len) > JJ_MAX_VALUES)
-		return;
-	json_auto_t *root = json_loadb(text, len, JSON_REJECT_DUPLICATES, NULL);
-	json_t *id = json_is_object(root) ? json_object_get(root, "id") : NULL;
-	if (json_is_string(id) && !memchr(json_string_value(id), '\0', json_string_length(id)))
-		snprintf(out, size, "%s", json_string_value(id));
 }

@@ -16,10 +16,8 @@
 /* Parse text (len bytes, one JSON object) into a packed Job in *ret_pb
  * (malloc'ed, caller frees) of *ret_len bytes. Bad JSON, an unknown field, a
  * wrong type, a number out of range, bad base64 or a NUL in a string is an
- * INVALID_JOB error naming the field (`limits.cpu_time_ms: ...`). */
-int jobjson_to_pb(const char *text, size_t len, uint8_t **ret_pb, size_t *ret_len,
-		  struct jb_err *err);
-
-/* The id of a JSON job that jobjson_to_pb refused, for its verdict ("" when
- * the text has none: not JSON, no string "id", or too many values). */
-void jobjson_id(const char *text, size_t len, char *out, size_t size);
+ * INVALID_JOB error naming the field (`limits.cpu_time_ms: ...`); ret_id
+ * (id_size bytes, or NULL) then holds the job's "id" for its verdict, ""
+ * when the text was not parsed or has no string id. */
+int jobjson_to_pb(const char *text, size_t len, uint8_t **ret_pb, size_t *ret_len, char *ret_id,
+		  size_t id_size, struct jb_err *err);

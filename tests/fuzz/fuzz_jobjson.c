@@ -20,7 +20,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	uint8_t *pb = NULL;
 	size_t len = 0;
 	struct jb_err err = {0};
-	int r = jobjson_to_pb((const char *) data, size, &pb, &len, &err);
+	int r = jobjson_to_pb((const char *) data, size, &pb, &len, NULL, 0, &err);
 	if (r < 0) {
 		CHECK(!pb && err.msg[0] && memchr(err.msg, '\0', sizeof(err.msg)));
 		CHECK(err.kind == JB_ERR_INVALID || r == -ENOMEM);

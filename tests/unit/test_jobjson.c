@@ -12,7 +12,7 @@ static Judgebox__Job *parse(const char *json, struct jb_err *err)
 	uint8_t *pb = NULL;
 	size_t len = 0;
 	memset(err, 0, sizeof(*err));
-	if (jobjson_to_pb(json, strlen(json), &pb, &len, err) < 0)
+	if (jobjson_to_pb(json, strlen(json), &pb, &len, NULL, 0, err) < 0)
 		return NULL;
 	Judgebox__Job *j = judgebox__job__unpack(NULL, len, pb);
 	free(pb);
