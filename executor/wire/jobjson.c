@@ -218,20 +218,26 @@ static int to_repeated(json_t *arr, const ProtobufCFieldDescriptor *fd, int dept
 }
 
 /* key names fd directly, or as NAME_base64 for a bytes field. */
+/* NAME of a key NAME_base64 in base; false for any other key. */
+static bool base64_key(const char *key, char base[static 128])
+{
+	size_t n = strlen(key), sn = strlen(JJ_SUFFIX);
+	if (n <= sn || n - sn >= 128 || strcmp(key + n - sn, JJ_SUFFIX))
+		return false;
+	memcpy(base, key, n - sn);
+	base[n - sn] = '\0';
+	return true;
+}
+
 static const ProtobufCFieldDescriptor *find_field(const ProtobufCMessageDescriptor *d,
 						  const char *key, bool *ret_base64)
 {
 	*ret_base64 = false;
 	const ProtobufCFieldDescriptor *fd =
 		protobuf_c_message_descriptor_get_field_by_name(d, key);
-	size_t n = strlen(key), sn = strlen(JJ_SUFFIX);
-	if (fd || n <= sn || strcmp(key + n - sn, JJ_SUFFIX))
-		return fd;
 	char base[128];
-	if (n - sn >= sizeof(base))
-		return NULL;
-	memcpy(base, key, n - sn);
-	base[n - sn] = '\0';
+	if (fd || !base64_key(key, base))
+		return fd;
 	fd = protobuf_c_message_descriptor_get_field_by_name(d, base);
 	if (!fd || fd->type != PROTOBUF_C_TYPE_BYTES || fd->label == PROTOBUF_C_LABEL_REPEATED)
 		return NULL;
@@ -259,12 +265,8 @@ static int check_pairs(json_t *obj, const struct where *w, struct jb_err *err)
 	json_t *v;
 	json_object_foreach(obj, key, v)
 	{
-		size_t n = strlen(key), sn = strlen(JJ_SUFFIX);
-		if (n <= sn || strcmp(key + n - sn, JJ_SUFFIX))
-			continue;
 		char base[128];
-		snprintf(base, sizeof(base), "%.*s", (int) (n - sn), key);
-		if (json_object_get(obj, base)) {
+		if (base64_key(key, base) && json_object_get(obj, base)) {
 			struct where wk = at_key(w, base);
 			return jb_invalid(err, "%s: give %s or %s, not both", wk.s, base, key);
 		}
